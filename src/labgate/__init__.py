@@ -1,0 +1,3 @@
+"""labgate: a trusted research environment for pseudonymised register microdata on JupyterHub."""
+
+__version__ = "0.1.0"
