@@ -1,0 +1,1 @@
+"""The `labgate` command line: everything an admin or steward does without a browser."""
