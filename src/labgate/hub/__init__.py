@@ -1,0 +1,1 @@
+"""The hub-facing part of labgate: the only modules that import JupyterHub."""
