@@ -106,5 +106,6 @@ def _durable_replace(tmp: Path, path: Path) -> None:
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+    # fetchall: DuckDB 2 refuses new work on a connection with a half-read result.
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0

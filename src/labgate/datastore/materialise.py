@@ -122,10 +122,10 @@ def _write(
             f"COPY ({_select_sql(store, plan, source, manifest.identifier_kinds)}) "
             f"TO {sql_path(out)} (FORMAT parquet, COMPRESSION zstd, "
             f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
-        ).fetchone()
+        ).fetchall()
     finally:
         con.close()
-    rows = int(row[0]) if row else 0
+    rows = int(row[0][0]) if row else 0
     (staging / GRANT_FILE).write_text(json.dumps(_grant_info(plan, rows), indent=2) + "\n")
     fsync_tree(staging)
     _swap_in(store, plan, staging)

@@ -96,6 +96,8 @@ def register_dataset(
                 session, actor, audit_type, "dataset", code,
                 detail={"rows": rows, "file": path.name, "sha256": manifest.files[target.name]},
             )  # fmt: skip
+            # Loaded now, while the session is open: callers read them afterwards.
+            _ = (list(dataset.variables), list(dataset.years))
             return dataset
     except BaseException:
         remove_tree(final)
@@ -193,9 +195,7 @@ def _check_values(
     year = next((s for s in specs if s.is_year), None)
     if year is not None:
         parts.append(f'list(DISTINCT TRY_CAST("{year.name}" AS BIGINT))')
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {reader}").fetchone()
-    assert row is not None
-    values = list(row)
+    values = list(con.execute(f"SELECT {', '.join(parts)} FROM {reader}").fetchall()[0])
     rows = int(values.pop(0))
     for s in specs:
         if csv and (bad := int(values.pop(0))):
