@@ -96,3 +96,9 @@ def grant(
         s.add(g)
         s.flush()
         return g.id
+
+
+def register_file(
+    db: Database, store: DataStore, raw: Path, code: str, variables: Sequence[VariableSpec]
+) -> None:
+    register_dataset(db, store, STEWARD, code=code, path=raw, variables=variables, source="test")

@@ -85,17 +85,13 @@ def test_one_person_has_one_pseudonym_across_datasets_and_another_in_another_pro
         d = _read(store, project, ds)
         return {(p, y): v for p, y, v in zip(d["pnr"], d["year"], d[column], strict=True)}
 
-    # The synthetic registers are of the same cohort, so the rows of the two datasets line
-    # up person by person through the raw file; joining through pseudonyms must agree.
+    # Joined on the raw numbers inside the vault, and on the pseudonyms in the project: the
+    # same pairs of values must come out, so every person kept one number across datasets.
     bef_raw = pq.read_table(store.register_dir("bef") / "part-0.parquet").to_pydict()
     ind_raw = pq.read_table(store.register_dir("ind") / "part-0.parquet").to_pydict()
-    raw_join = {
-        (p, y): (k, w)
-        for (p, y, k), w in zip(
-            zip(bef_raw["pnr"], bef_raw["year"], bef_raw["kom"], strict=True),
-            ind_raw["wage"], strict=True,
-        )
-    }  # fmt: skip
+    raw_kom = dict(zip(zip(bef_raw["pnr"], bef_raw["year"]), bef_raw["kom"], strict=True))
+    raw_wage = dict(zip(zip(ind_raw["pnr"], ind_raw["year"]), ind_raw["wage"], strict=True))
+    raw_join = {k: (raw_kom[k], raw_wage[k]) for k in raw_kom}
     for project in ("fam", "other"):
         kom = by_person(project, "bef", "kom")
         wage = by_person(project, "ind", "wage")

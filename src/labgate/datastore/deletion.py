@@ -99,11 +99,14 @@ def confirmation_json(confirmation: DeletionConfirmation, project_code: str | No
 def _confirmation(session: Session, project: Project) -> DeletionConfirmation | None:
     if project.deleted_at is None:
         return None
-    return session.scalar(
+    found = session.scalar(
         select(DeletionConfirmation)
         .where(DeletionConfirmation.project_id == project.id)
         .order_by(DeletionConfirmation.id.desc())
     )
+    if found is not None:
+        session.expunge(found)  # keep its loaded values past the read session's rollback
+    return found
 
 
 def _check_may_delete(session: Session, project: Project) -> None:

@@ -7,7 +7,7 @@ markers, DATA-4 and DATA-7) can be read and tested on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -76,8 +76,8 @@ def load_plan(session: Session, grant_id: int) -> Plan:
             f"it cannot be limited to the population '{population.name}'.",
             reason="population-needs-person-identifier",
         )
-    return Plan(
-        **{**plan.__dict__},
+    return replace(
+        plan,
         population_owner=owner.code,
         population_name=population.name,
         population_column=person_ids[0],

@@ -151,7 +151,7 @@ def _from_data(
     sql = f'SELECT DISTINCT "{id_column}" AS pseudonym FROM {relation}'
     if where:
         sql += " WHERE " + " AND ".join(where)
-    members = con.execute(sql, params).fetch_arrow_table().column("pseudonym").combine_chunks()
+    members = con.sql(sql, params=params).to_arrow_table().column("pseudonym").combine_chunks()
     text = " and ".join(f"{c.column} {c.op} {','.join(c.values)}" for c in conditions)
     return members, f"persons in {dataset}" + (f" where {text}" if text else "")
 
