@@ -148,7 +148,7 @@ def test_a_project_database_has_at_most_three_managers() -> None:
     full = project(scheme="project_database", memberships=managers)
     refused = validate_membership(full, new, institution(), "pdb_manager", start, end, TODAY)
     assert refused.reason == "too-many-managers"
-    one_ended = managers[:2] + (membership(3, 100, "pdb_manager", ended_at=at("2026-05-01")),)
+    one_ended = (*managers[:2], membership(3, 100, "pdb_manager", ended_at=at("2026-05-01")))
     freed = project(scheme="project_database", memberships=one_ended)
     assert validate_membership(freed, new, institution(), "pdb_manager", start, end, TODAY).allowed
 
