@@ -32,7 +32,10 @@ from tests.datastore.factories import STEWARD
 materialise_grant(Database(sys.argv[1]), DataStore(Path(sys.argv[2])), STEWARD, int(sys.argv[3]),
                   memory_limit="256MB", threads=1)
 """
-WIDE = [f.VariableSpec("pnr", "string", is_identifier=True), f.VariableSpec("year", "int", is_year=True)]
+WIDE = [
+    f.VariableSpec("pnr", "string", is_identifier=True),
+    f.VariableSpec("year", "int", is_year=True),
+]
 
 
 @pytest.mark.slow
@@ -45,12 +48,16 @@ def test_kill_9_mid_way_leaves_nothing_visible_and_a_rerun_completes(
     f.project(db, "fam", institution_id=inst)
     raw = tmp_path / "wide.parquet"
     write_register("wide", raw, persons=1_500_000, years=f.YEARS, seed=3)
-    variables = WIDE + [f.VariableSpec(f"v{i:02d}", "float" if i % 3 == 1 else "int") for i in range(1, 19)]
+    variables = WIDE + [
+        f.VariableSpec(f"v{i:02d}", "float" if i % 3 == 1 else "int") for i in range(1, 19)
+    ]
     f.register_file(db, store, raw, "wide", variables)
     gid = f.grant(db, "fam", "wide", [v.name for v in variables])
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), *sys.path])}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, str(store.root), str(gid)], env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, db_url, str(store.root), str(gid)], env=env
+    )
     staging = store.vault / "staging"
     deadline = time.monotonic() + 60
     while not list(staging.glob("materialise+fam+wide.*")) and time.monotonic() < deadline:
@@ -63,5 +70,7 @@ def test_kill_9_mid_way_leaves_nothing_visible_and_a_rerun_completes(
     assert not store.dataset_dir("fam", "wide").exists(), "a partial dataset is visible"
     done = materialise_grant(db, store, f.STEWARD, gid)
     assert done.written and done.rows == 1_500_000
-    assert pq.read_metadata(store.dataset_dir("fam", "wide") / "part-0.parquet").num_rows == done.rows
+    assert (
+        pq.read_metadata(store.dataset_dir("fam", "wide") / "part-0.parquet").num_rows == done.rows
+    )
     assert not list(staging.glob("materialise+fam+wide.*"))

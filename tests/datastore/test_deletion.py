@@ -83,7 +83,9 @@ def test_a_rerun_after_a_crash_keeps_every_file_in_the_confirmation(
         assert len(list(s.scalars(select(DeletionConfirmation)))) == 1
 
 
-def test_an_active_project_cannot_lose_its_data(db: Database, store: DataStore, tmp_path: Path) -> None:
+def test_an_active_project_cannot_lose_its_data(
+    db: Database, store: DataStore, tmp_path: Path
+) -> None:
     inst = f.institution(db)
     f.project(db, "live", institution_id=inst)
     store.ensure_project("live")

@@ -37,7 +37,9 @@ def test_own_data_get_the_same_pseudonyms_as_the_registers(
     people = list(dict.fromkeys(bef["pnr"]))[:5]
     survey = tmp_path / "upload" / "survey.csv"
     survey.parent.mkdir()
-    survey.write_text("pnr,year,answer\n" + "".join(f"{p},2020,{i}\n" for i, p in enumerate(people)))
+    survey.write_text(
+        "pnr,year,answer\n" + "".join(f"{p},2020,{i}\n" for i, p in enumerate(people))
+    )
 
     done = import_own_data(
         db, store, f.STEWARD, project_code="fam", code="fam-survey", path=survey, variables=SURVEY
@@ -46,8 +48,12 @@ def test_own_data_get_the_same_pseudonyms_as_the_registers(
     mine = pq.read_table(store.dataset_dir("fam", "fam-survey")).to_pydict()
     key = pq.read_table(store.key_file("fam", "person")).to_pydict()
     of = dict(zip(key["identifier"], key["pseudonym"], strict=True))
-    assert mine["pnr"] == [of[p] for p in people] or sorted(mine["pnr"]) == sorted(of[p] for p in people)
-    assert set(mine["pnr"]) <= set(pq.read_table(store.dataset_dir("fam", "bef")).column("pnr").to_pylist())
+    assert mine["pnr"] == [of[p] for p in people] or sorted(mine["pnr"]) == sorted(
+        of[p] for p in people
+    )
+    assert set(mine["pnr"]) <= set(
+        pq.read_table(store.dataset_dir("fam", "bef")).column("pnr").to_pylist()
+    )
     assert_no_raw_identifier(store, bef["pnr"])
     with db.read_session() as s:
         ds = s.scalar(select(Dataset).where(Dataset.code == "fam-survey"))
@@ -61,5 +67,7 @@ def test_a_file_inside_the_data_store_is_refused(db: Database, store: DataStore)
     inside = store.ensure_project("fam") / "work" / "survey.csv"
     inside.write_text("pnr,year,answer\n0101801234,2020,1\n")
     with pytest.raises(InvalidInput) as refused:
-        import_own_data(db, store, f.STEWARD, project_code="fam", code="s", path=inside, variables=SURVEY)
+        import_own_data(
+            db, store, f.STEWARD, project_code="fam", code="s", path=inside, variables=SURVEY
+        )
     assert refused.value.reason == "import-from-data-store"

@@ -33,7 +33,9 @@ def _give(store: DataStore, project: str, ids: set[str]) -> None:
 @pytest.mark.requirement("DATA-2")
 @settings(max_examples=40, deadline=None)
 @given(first=IDS, second=IDS)
-def test_a_person_keeps_one_pseudonym_and_numbers_run_from_one(first: set[str], second: set[str]) -> None:
+def test_a_person_keeps_one_pseudonym_and_numbers_run_from_one(
+    first: set[str], second: set[str]
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = DataStore(Path(tmp))
         _give(store, "p", first)

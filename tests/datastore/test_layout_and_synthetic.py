@@ -28,18 +28,24 @@ def test_person_numbers_are_distinct_with_real_dates_and_sex_in_the_last_digit()
     people = cohort(50_000, seed=5)
     numbers = people.pnr.to_pylist()
     assert len(set(numbers)) == len(numbers) and all(len(n) == 10 for n in numbers)
-    for number, birth, sex in list(zip(numbers, people.birth.tolist(), people.sex.tolist(), strict=True))[:2000]:
+    for number, birth, sex in list(
+        zip(numbers, people.birth.tolist(), people.sex.tolist(), strict=True)
+    )[:2000]:
         assert dt.datetime.strptime(number[:6], "%d%m%y").date().replace(year=birth.year) == birth
         assert sex == (1 if int(number[-1]) % 2 else 2)
 
 
 def test_the_same_seed_gives_the_same_register(tmp_path: Path) -> None:
     for name in ("a", "b"):
-        write_register("income", tmp_path / f"{name}.parquet", persons=500, years=[2020, 2021], seed=9)
+        write_register(
+            "income", tmp_path / f"{name}.parquet", persons=500, years=[2020, 2021], seed=9
+        )
     write_register("income", tmp_path / "c.parquet", persons=500, years=[2020, 2021], seed=10)
     a, b, c = (pq.read_table(tmp_path / f"{n}.parquet") for n in "abc")
     assert a.equals(b) and not a.equals(c)
-    wide = write_register("wide", tmp_path / "w.parquet", persons=12_345, years=[2020, 2021], seed=1)
+    wide = write_register(
+        "wide", tmp_path / "w.parquet", persons=12_345, years=[2020, 2021], seed=1
+    )
     assert wide == 12_345 == pq.read_metadata(tmp_path / "w.parquet").num_rows
     assert pq.read_schema(tmp_path / "w.parquet").names[:3] == ["pnr", "year", "v01"]
     assert len(pq.read_schema(tmp_path / "w.parquet")) == 20

@@ -62,7 +62,9 @@ def test_no_raw_identifier_or_key_table_anywhere_in_the_project_area(
         gid = f.grant(db, "fam", ds, ["pnr", "year"] + (["postcode"] if ds == "bef" else ["wage"]))
         materialise_grant(db, store, f.STEWARD, gid)
 
-    scanned = assert_no_raw_identifier(store, raw_identifiers(raws["bef"]) | raw_identifiers(raws["ind"]))
+    scanned = assert_no_raw_identifier(
+        store, raw_identifiers(raws["bef"]) | raw_identifiers(raws["ind"])
+    )
     assert scanned >= 4
     assert not [p for p in store.projects.rglob("*") if "key" in p.name]
     assert store.key_file("fam", "person").is_file()
@@ -89,8 +91,12 @@ def test_one_person_has_one_pseudonym_across_datasets_and_another_in_another_pro
     # same pairs of values must come out, so every person kept one number across datasets.
     bef_raw = pq.read_table(store.register_dir("bef") / "part-0.parquet").to_pydict()
     ind_raw = pq.read_table(store.register_dir("ind") / "part-0.parquet").to_pydict()
-    raw_kom = dict(zip(zip(bef_raw["pnr"], bef_raw["year"]), bef_raw["kom"], strict=True))
-    raw_wage = dict(zip(zip(ind_raw["pnr"], ind_raw["year"]), ind_raw["wage"], strict=True))
+    raw_kom = dict(
+        zip(zip(bef_raw["pnr"], bef_raw["year"], strict=True), bef_raw["kom"], strict=True)
+    )
+    raw_wage = dict(
+        zip(zip(ind_raw["pnr"], ind_raw["year"], strict=True), ind_raw["wage"], strict=True)
+    )
     raw_join = {k: (raw_kom[k], raw_wage[k]) for k in raw_kom}
     for project in ("fam", "other"):
         kom = by_person(project, "bef", "kom")
@@ -130,7 +136,9 @@ def test_a_new_grant_for_the_same_dataset_replaces_the_old_extract(
     _world(db, store, tmp_path)
     materialise_grant(db, store, f.STEWARD, f.grant(db, "fam", "bef", ["pnr", "year", "kom"]))
     pnr_before = set(_read(store, "fam", "bef")["pnr"])
-    materialise_grant(db, store, f.STEWARD, f.grant(db, "fam", "bef", ["pnr", "year", "sex"], [2021]))
+    materialise_grant(
+        db, store, f.STEWARD, f.grant(db, "fam", "bef", ["pnr", "year", "sex"], [2021])
+    )
     data = _read(store, "fam", "bef")
     assert list(data) == ["pnr", "year", "sex", "protected"] and set(data["year"]) == {2021}
     assert set(data["pnr"]) <= pnr_before  # the project's key was reused, not redrawn

@@ -77,5 +77,7 @@ def test_conditions_are_values_never_sql(db: Database, store: DataStore, tmp_pat
     with pytest.raises(InvalidInput) as refused:
         create_population(db, store, f.STEWARD, project_code="pdb", name="y", pseudonyms=[10**9])
     assert refused.value.reason == "unknown-pseudonym"
-    listed = create_population(db, store, f.STEWARD, project_code="pdb", name="z", pseudonyms=[1, 2])
+    listed = create_population(
+        db, store, f.STEWARD, project_code="pdb", name="z", pseudonyms=[1, 2]
+    )
     assert listed.size == 2

@@ -30,7 +30,9 @@ def test_a_register_lands_in_the_vault_with_the_years_found_in_it(
     db: Database, store: DataStore, tmp_path: Path
 ) -> None:
     raw = tmp_path / "jobs.csv"
-    raw.write_text("pnr,cvr,year,hours\n0101801234,12345678,2019,37.5\n0202802345,12345678,2021,20\n")
+    raw.write_text(
+        "pnr,cvr,year,hours\n0101801234,12345678,2019,37.5\n0202802345,12345678,2021,20\n"
+    )
     ds = register_dataset(
         db, store, f.STEWARD, code="jobs", path=raw, variables=JOBS,
         identifier_kinds={"cvr": "business"},

@@ -51,7 +51,8 @@ def _kinds(values: tuple[str, ...]) -> dict[str, str]:
         column, sep, kind = value.partition("=")
         if not sep:
             raise InvalidInput(
-                f"'{value}' is not an identifier kind. Write column=kind, for example cvr=business.",
+                f"'{value}' is not an identifier kind. Write column=kind, "
+                "for example cvr=business.",
                 reason="invalid-identifier-kind",
             )
         kinds[column.strip()] = kind.strip()
@@ -70,20 +71,41 @@ def data() -> None:
 @click.argument("code")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--variable", "variables", multiple=True, required=True, help=VARIABLE_HELP)
-@click.option("--unit", type=click.Choice([u.value for u in UnitKind]), default="person", show_default=True)
+@click.option(
+    "--unit", type=click.Choice([u.value for u in UnitKind]), default="person", show_default=True
+)
 @click.option("--title", default="")
 @click.option("--source", default="", help="Register owner, e.g. 'Statistics Denmark'.")
-@click.option("--identifier-kind", "kinds", multiple=True, help="column=person|business; default: the unit.")
+@click.option(
+    "--identifier-kind", "kinds", multiple=True, help="column=person|business; default: the unit."
+)
 @click.option("--years", type=YEARS, default=None, help="Only for data without a year column.")
 @pass_ctx
-def register(ctx: CliContext, code: str, file: Path, variables: tuple[str, ...], unit: str, title: str, source: str, kinds: tuple[str, ...], years: list[int] | None) -> None:
+def register(
+    ctx: CliContext,
+    code: str,
+    file: Path,
+    variables: tuple[str, ...],
+    unit: str,
+    title: str,
+    source: str,
+    kinds: tuple[str, ...],
+    years: list[int] | None,
+) -> None:
     """Register FILE (Parquet or CSV) as dataset CODE, checked against its declaration."""
     specs = [parse_variable(v) for v in variables]
     ds = _audited(ctx, "data.register", "dataset", code, lambda: registry.register_dataset(
         ctx.db, _store(ctx), ctx.actor, code=code, path=file, variables=specs, unit=unit,
         title=title, source=source, identifier_kinds=_kinds(kinds), years=years or (),
     ))  # fmt: skip
-    emit(ctx.json, {"code": ds.code, "variables": [s.name for s in specs], "years": [y.year for y in ds.years]})
+    emit(
+        ctx.json,
+        {
+            "code": ds.code,
+            "variables": [s.name for s in specs],
+            "years": [y.year for y in ds.years],
+        },
+    )
 
 
 @data.command("import")
@@ -91,12 +113,24 @@ def register(ctx: CliContext, code: str, file: Path, variables: tuple[str, ...],
 @click.argument("code")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--variable", "variables", multiple=True, required=True, help=VARIABLE_HELP)
-@click.option("--unit", type=click.Choice([u.value for u in UnitKind]), default="person", show_default=True)
+@click.option(
+    "--unit", type=click.Choice([u.value for u in UnitKind]), default="person", show_default=True
+)
 @click.option("--title", default="")
 @click.option("--identifier-kind", "kinds", multiple=True, help="column=person|business.")
 @click.option("--years", type=YEARS, default=None, help="Only for data without a year column.")
 @pass_ctx
-def import_(ctx: CliContext, project: str, code: str, file: Path, variables: tuple[str, ...], unit: str, title: str, kinds: tuple[str, ...], years: list[int] | None) -> None:
+def import_(
+    ctx: CliContext,
+    project: str,
+    code: str,
+    file: Path,
+    variables: tuple[str, ...],
+    unit: str,
+    title: str,
+    kinds: tuple[str, ...],
+    years: list[int] | None,
+) -> None:
     """Bring PROJECT's own data in from FILE, keyed with the project's pseudonyms."""
     specs = [parse_variable(v) for v in variables]
     done = _audited(ctx, "data.import", "project", project, lambda: ingress.import_own_data(
@@ -114,9 +148,12 @@ def materialise_(ctx: CliContext, grant_ids: tuple[int, ...], memory_limit: str)
     """Write each grant's data, pseudonymised, into its project's data area."""
     rows = []
     for grant_id in grant_ids:
-        done = _audited(ctx, "data.materialise", "grant", str(grant_id), lambda g=grant_id: materialise.materialise_grant(
-            ctx.db, _store(ctx), ctx.actor, g, memory_limit=memory_limit,
-        ))  # fmt: skip
+        done = _audited(
+            ctx, "data.materialise", "grant", str(grant_id),
+            lambda g=grant_id: materialise.materialise_grant(  # type: ignore[misc]
+                ctx.db, _store(ctx), ctx.actor, g, memory_limit=memory_limit
+            ),
+        )  # fmt: skip
         rows.append({"grant": done.grant_id, "project": done.project, "dataset": done.dataset,
                      "rows": done.rows, "written": done.written})  # fmt: skip
     emit(ctx.json, rows)
@@ -131,18 +168,42 @@ def population() -> None:
 @click.argument("project")
 @click.argument("name")
 @click.option("--dataset", default=None, help="A dataset materialised in PROJECT.")
-@click.option("--where", "conditions", multiple=True, help="'kom = 101', 'year >= 2020', 'level in 60,70'; AND-ed.")
-@click.option("--pseudonyms", default=None, help="Comma-separated pseudonyms instead of conditions.")
+@click.option(
+    "--where",
+    "conditions",
+    multiple=True,
+    help="'kom = 101', 'year >= 2020', 'level in 60,70'; AND-ed.",
+)
+@click.option(
+    "--pseudonyms", default=None, help="Comma-separated pseudonyms instead of conditions."
+)
 @click.option("--description", default="")
 @pass_ctx
-def population_create(ctx: CliContext, project: str, name: str, dataset: str | None, conditions: tuple[str, ...], pseudonyms: str | None, description: str) -> None:
+def population_create(
+    ctx: CliContext,
+    project: str,
+    name: str,
+    dataset: str | None,
+    conditions: tuple[str, ...],
+    pseudonyms: str | None,
+    description: str,
+) -> None:
     """Create population NAME of PROJECT from its data or a list of pseudonyms."""
     numbers = _numbers(pseudonyms) if pseudonyms is not None else None
-    pop = _audited(ctx, "population.create", "project", project, lambda: populations.create_population(
+    create = populations.create_population
+    pop = _audited(ctx, "population.create", "project", project, lambda: create(
         ctx.db, _store(ctx), ctx.actor, project_code=project, name=name, dataset_code=dataset,
         conditions=conditions, pseudonyms=numbers, description=description,
     ))  # fmt: skip
-    emit(ctx.json, {"project": project, "population": pop.name, "size": pop.size, "definition": pop.definition})
+    emit(
+        ctx.json,
+        {
+            "project": project,
+            "population": pop.name,
+            "size": pop.size,
+            "definition": pop.definition,
+        },
+    )
 
 
 def _numbers(text: str) -> list[int]:
@@ -183,7 +244,9 @@ def confirmations() -> None:
 @pass_ctx
 def confirmations_list(ctx: CliContext, project: str | None) -> None:
     with ctx.db.read_session() as s:
-        query = select(DeletionConfirmation, Project.code).join(Project, Project.id == DeletionConfirmation.project_id)
+        query = select(DeletionConfirmation, Project.code).join(
+            Project, Project.id == DeletionConfirmation.project_id
+        )
         if project:
             query = query.where(Project.code == project)
         rows = [
@@ -202,24 +265,41 @@ def confirmations_show(ctx: CliContext, confirmation_id: int) -> None:
     with ctx.db.read_session() as s:
         found = s.get(DeletionConfirmation, confirmation_id)
         if found is None:
-            raise NotFound(f"There is no deletion confirmation {confirmation_id}.", reason="no-such-confirmation")
+            raise NotFound(
+                f"There is no deletion confirmation {confirmation_id}.",
+                reason="no-such-confirmation",
+            )
         code = s.scalar(select(Project.code).where(Project.id == found.project_id))
     click.echo(deletion.confirmation_json(found, code))
 
 
 @data.command("minimisation")
+@click.option("--min-sub-projects", type=int, default=2, show_default=True, help="N of PROJ-6.")
 @pass_ctx
-def minimisation(ctx: CliContext) -> None:
-    """Datasets of project databases used by too few sub-projects (PROJ-6)."""
-    from labgate.datastore.minimisation import report
+def minimisation(ctx: CliContext, min_sub_projects: int) -> None:
+    """Datasets of project databases used by fewer than N sub-projects (PROJ-6)."""
+    from labgate.policy.minimisation import minimisation_report
+    from labgate.services.facts import project_facts, project_grants
 
-    emit(ctx.json, report(ctx.db))
+    with ctx.db.read_session() as s:
+        projects = list(s.scalars(select(Project).where(Project.deleted_at.is_(None))))
+        facts = [project_facts(s, p) for p in projects]
+        grants = [g for p in projects for g in project_grants(s, p.id)]
+    emit(ctx.json, [dict(row) for row in minimisation_report(facts, grants, min_sub_projects)])
 
 
 @data.command("synth")
 @click.argument("kind", type=click.Choice([*synthetic.REGISTERS, "wide"]))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--persons", "--rows", "size", type=int, default=10_000, show_default=True, help="Persons (rows for 'wide').")
+@click.option(
+    "--persons",
+    "--rows",
+    "size",
+    type=int,
+    default=10_000,
+    show_default=True,
+    help="Persons (rows for 'wide').",
+)
 @click.option("--years", type=YEARS, default="2015-2020", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @pass_ctx

@@ -40,7 +40,9 @@ def delete_project_data(
     """Delete every file of the project and return its deletion confirmation."""
     with db.read_session() as session:
         project = lookup.project(session, project_code)
-        own = list(session.scalars(select(Dataset.code).where(Dataset.owner_project_id == project.id)))
+        own = list(
+            session.scalars(select(Dataset.code).where(Dataset.owner_project_id == project.id))
+        )
         done = _confirmation(session, project)
         if done is None:
             _check_may_delete(session, project)
@@ -147,7 +149,7 @@ def _move_to_trash(store: DataStore, trash: Path, project: str, own: list[str]) 
         fsync_dir(source.parent)
 
 
-def _manifest(trash: Path) -> list[dict[str, object]]:
+def _manifest(trash: Path) -> list[dict[str, Any]]:
     """Every file in the trash: path as it was under the data root, size and SHA-256."""
     if not trash.exists():
         return []

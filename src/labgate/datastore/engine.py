@@ -41,6 +41,7 @@ def connect(
     # Nothing a query reads or writes comes from the network or a downloaded extension.
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

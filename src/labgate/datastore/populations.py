@@ -91,7 +91,9 @@ def create_population(
             members, definition = _from_list(con, store, project_code, pseudonyms)
         elif dataset_code is not None and id_column is not None:
             parsed = [parse_condition(c) for c in conditions]
-            members, definition = _from_data(con, store, project_code, dataset_code, id_column, parsed)
+            members, definition = _from_data(
+                con, store, project_code, dataset_code, id_column, parsed
+            )
         else:
             raise InvalidInput(
                 "Give a dataset of the project (with a person number) and conditions, or a "

@@ -18,7 +18,13 @@ from sqlalchemy import select
 
 from labgate.audit.log import Actor, record_as
 from labgate.datastore.engine import connect, sql_path
-from labgate.datastore.layout import DataStore, fsync_tree, identifier_kind, remove_tree, write_json_atomic
+from labgate.datastore.layout import (
+    DataStore,
+    fsync_tree,
+    identifier_kind,
+    remove_tree,
+    write_json_atomic,
+)
 from labgate.datastore.vaultfiles import MANIFEST, RegisterManifest, sha256_file
 from labgate.db import Database
 from labgate.errors import Conflict, InvalidInput, NotFound
@@ -27,9 +33,17 @@ from labgate.names import validate_code
 from labgate.services.datasets import VariableSpec, create_dataset
 
 #: Declared type -> the DuckDB type a CSV column is read as.
-SQL_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN"}
+SQL_TYPES = {
+    "string": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+}
 ARROW_CHECKS = {
-    "string": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t),
+    "string": lambda t: (
+        pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    ),
     "int": pa.types.is_integer,
     "float": pa.types.is_floating,
     "date": pa.types.is_date,
@@ -61,7 +75,9 @@ def register_dataset(
     kinds = _identifier_kinds(specs, unit, identifier_kinds or {})
     with db.read_session() as session:
         if session.scalar(select(Dataset.id).where(Dataset.code == code)) is not None:
-            raise Conflict(f"A dataset with the code '{code}' already exists.", reason="duplicate-code")
+            raise Conflict(
+                f"A dataset with the code '{code}' already exists.", reason="duplicate-code"
+            )
     reader = _reader(path, specs)
     con = connect(store)
     try:
@@ -72,7 +88,7 @@ def register_dataset(
         select_list = ", ".join(_column(s, reader) for s in specs)
         con.execute(
             f"COPY (SELECT {select_list} FROM {reader}) TO {sql_path(target)} "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)"
+            "(FORMAT parquet, COMPRESSION zstd)"
         )
     finally:
         con.close()
@@ -140,7 +156,9 @@ def _check_columns(
         schema = pq.read_schema(path)
         actual: dict[str, pa.DataType | None] = {f.name: f.type for f in schema}
     else:
-        actual = {row[0]: None for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()}
+        actual = {
+            row[0]: None for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+        }
     declared = [s.name for s in specs]
     missing = [n for n in declared if n not in actual]
     if missing:

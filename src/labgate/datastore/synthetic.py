@@ -214,8 +214,7 @@ def write_register(kind: str, path: Path, *, persons: int, years: Sequence[int],
         return write_parquet(wide_batches(persons, years, seed), path)
     if kind not in REGISTERS:
         raise InvalidInput(
-            f"'{kind}' is not a synthetic register. Use one of: "
-            f"{', '.join([*REGISTERS, 'wide'])}.",
+            f"'{kind}' is not a synthetic register. Use one of: {', '.join([*REGISTERS, 'wide'])}.",
             reason="invalid-register-kind",
         )
     return write_parquet(REGISTERS[kind](cohort(persons, seed), years, seed), path)
