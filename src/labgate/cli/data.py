@@ -274,18 +274,35 @@ def confirmations_show(ctx: CliContext, confirmation_id: int) -> None:
 
 
 @data.command("minimisation")
-@click.option("--min-sub-projects", type=int, default=2, show_default=True, help="N of PROJ-6.")
+@click.option("--min-uses", type=int, default=2, show_default=True, help="N of PROJ-6.")
 @pass_ctx
-def minimisation(ctx: CliContext, min_sub_projects: int) -> None:
-    """Datasets of project databases used by fewer than N sub-projects (PROJ-6)."""
+def minimisation(ctx: CliContext, min_uses: int) -> None:
+    """Datasets of project databases used by fewer than N active sub-projects (PROJ-6)."""
+    from labgate import clock
+    from labgate.model import Dataset
+    from labgate.model.enums import Scheme
     from labgate.policy.minimisation import minimisation_report
     from labgate.services.facts import project_facts, project_grants
 
+    rows = []
     with ctx.db.read_session() as s:
-        projects = list(s.scalars(select(Project).where(Project.deleted_at.is_(None))))
-        facts = [project_facts(s, p) for p in projects]
-        grants = [g for p in projects for g in project_grants(s, p.id)]
-    emit(ctx.json, [dict(row) for row in minimisation_report(facts, grants, min_sub_projects)])
+        pdbs = s.scalars(
+            select(Project).where(
+                Project.scheme == Scheme.PROJECT_DATABASE.value, Project.deleted_at.is_(None)
+            )
+        )
+        for pdb in list(pdbs):
+            subs = list(s.scalars(select(Project).where(Project.parent_id == pdb.id)))
+            grants = [g for p in [pdb, *subs] for g in project_grants(s, p.id)]
+            flags = minimisation_report(
+                project_facts(s, pdb), [project_facts(s, p) for p in subs], grants,
+                clock.now(), min_uses,
+            )  # fmt: skip
+            for flag in flags:
+                code = s.scalar(select(Dataset.code).where(Dataset.id == flag.dataset_id))
+                rows.append({"project_database": pdb.code, "dataset": code,
+                             "used_by": flag.used_by, "message": flag.message})  # fmt: skip
+    emit(ctx.json, rows)
 
 
 @data.command("synth")
