@@ -20,10 +20,6 @@ from tests.datastore import factories as f
 
 CHILD = """
 import sys
-try:
-    import devstubs.stubplug  # noqa: F401  (only while audit/policy are being written)
-except ImportError:
-    pass
 from pathlib import Path
 from labgate.datastore.layout import DataStore
 from labgate.datastore.materialise import materialise_grant
