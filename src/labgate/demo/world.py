@@ -141,7 +141,10 @@ def _projects(db: Database, today: dt.date) -> None:
             scheme="project_database", purpose="Populations and extracts for health studies.",
             legal_basis_art9="9(2)(j)", dpia_reference="DPIA-2026-04", **common,
         )  # fmt: skip
-        for code, title in (("diabetes", "Diabetes and employment"), ("heart", "Heart disease and income")):
+        for code, title in (
+            ("diabetes", "Diabetes and employment"),
+            ("heart", "Heart disease and income"),
+        ):
             projects.create_project(
                 s, SETUP, code=code, title=title, owner_code="uni", scheme="sub_project",
                 parent_code="health-pdb", purpose=title + ".", access_ends_on=year,
@@ -162,7 +165,9 @@ def _projects(db: Database, today: dt.date) -> None:
                 projects.add_membership(s, SETUP, code=project_code, username=p.username, role=role)
 
 
-def _registers(db: Database, store: DataStore, workdir: Path, persons: int, years: list[int]) -> None:
+def _registers(
+    db: Database, store: DataStore, workdir: Path, persons: int, years: list[int]
+) -> None:
     for code, (kind, title, variables) in REGISTERS.items():
         path = workdir / f"{code}.parquet"
         synthetic.write_register(kind, path, persons=persons, years=years, seed=2026)
