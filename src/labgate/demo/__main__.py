@@ -1,0 +1,5 @@
+import sys
+
+from labgate.demo.run import main
+
+sys.exit(main())
