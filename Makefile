@@ -44,27 +44,30 @@ system-deps:
 
 # --- checks ------------------------------------------------------------------------------
 
-check: venv
-	@echo "== ruff check $(LINTED)"
-	$(BIN)/ruff check $(LINTED)
-	@echo "== ruff format --check $(LINTED)"
-	$(BIN)/ruff format --check $(LINTED)
-	@echo "== mypy (pyproject [tool.mypy])"
-	$(BIN)/mypy
+# Each runs every step, so one report shows every kind of failure, and fails if any failed.
+RUN_CHECK = status=0; \
+	echo "== ruff check $(LINTED)"; $(BIN)/ruff check --output-format concise $(LINTED) || status=1; \
+	echo "== ruff format --check $(LINTED)"; $(BIN)/ruff format --check --output-format concise $(LINTED) || status=1; \
+	echo "== mypy (pyproject [tool.mypy])"; $(BIN)/mypy || status=1; \
+	exit $$status
 
 # pytest's exit code 5 (no test collected) is a failure here, never a silent pass.
-unit: system-deps venv
-	@echo "== pytest $(PYTEST_ARGS)"
-	@status=0; PATH="$(TEST_PATH)" $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+RUN_PYTEST = status=0; \
+	echo "== pytest $(PYTEST_ARGS)"; \
+	PATH="$(TEST_PATH)" $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure."; fi; \
 	exit $$status
 
-# Lint, types and tests all run, so one report shows every kind of failure; any one of
-# them failing fails the target.
+check: venv
+	@$(RUN_CHECK)
+
+unit: system-deps venv
+	@$(RUN_PYTEST)
+
 test: system-deps venv
 	@check=0; unit=0; \
-	$(MAKE) --no-print-directory check || check=$$?; \
-	$(MAKE) --no-print-directory unit || unit=$$?; \
+	( $(RUN_CHECK) ) || check=$$?; \
+	( $(RUN_PYTEST) ) || unit=$$?; \
 	echo "== make test: lint+types $$( [ $$check -eq 0 ] && echo ok || echo FAILED )," \
 	     "tests $$( [ $$unit -eq 0 ] && echo ok || echo "FAILED (pytest exit $$unit)" )"; \
 	[ $$check -eq 0 ] && [ $$unit -eq 0 ]
