@@ -1,0 +1,58 @@
+"""JupyterHub configuration for labgate on one machine.
+
+It only wires labgate's classes (registered as JupyterHub entry points) and passes
+labgate's settings on from the environment that `make demo` (or an operator's unit file)
+sets. Every rule lives in labgate's policy module, not here.
+"""
+
+import os
+import sys
+
+c = get_config()  # type: ignore[name-defined]  # noqa: F821
+
+env = os.environ
+db_url = env["LABGATE_DB"]
+data_root = env["LABGATE_DATA_ROOT"]
+state_dir = env.get("LABGATE_STATE_DIR", "var/state")
+hub_dir = env.get("LABGATE_HUB_DIR", ".")
+
+c.JupyterHub.bind_url = env.get("LABGATE_PUBLIC_URL", "http://127.0.0.1:8000")
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.db_url = f"sqlite:///{hub_dir}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = f"{hub_dir}/jupyterhub_cookie_secret"
+c.ConfigurableHTTPProxy.pid_file = f"{hub_dir}/jupyterhub-proxy.pid"
+
+# One workspace per (person, project): a named server at /user/<name>/<project>.
+c.JupyterHub.allow_named_servers = True
+c.JupyterHub.named_server_limit_per_user = 0
+c.JupyterHub.authenticator_class = "labgate"
+c.JupyterHub.spawner_class = "labgate-sandbox"
+
+c.LabgateAuthenticator.db_url = db_url
+c.LabgateAuthenticator.server_address = env.get("LABGATE_LDAP_ADDRESS", "127.0.0.1")
+c.LabgateAuthenticator.server_port = int(env.get("LABGATE_LDAP_PORT", "389"))
+c.LabgateAuthenticator.bind_dn_template = [env["LABGATE_LDAP_BIND_DN_TEMPLATE"]]
+
+c.LabgateSandboxSpawner.db_url = db_url
+c.LabgateSandboxSpawner.data_root = data_root
+c.LabgateSandboxSpawner.state_dir = state_dir
+
+# WS-3: idle workspaces stop after ten minutes (LABGATE_IDLE_SECONDS shortens it in tests).
+idle_seconds = env.get("LABGATE_IDLE_SECONDS", "600")
+c.JupyterHub.load_roles = [
+    {
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }
+]
+c.JupyterHub.services = [
+    {
+        "name": "idle-culler",
+        "command": [
+            sys.executable, "-m", "jupyterhub_idle_culler",
+            f"--timeout={idle_seconds}",
+            f"--cull-every={min(60, max(5, int(idle_seconds) // 2))}",
+        ],
+    }
+]
