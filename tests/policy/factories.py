@@ -28,14 +28,25 @@ def at(day: str, hour: int = 0) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), UTC)
 
 
+def inst_auth(
+    scheme: str = "researcher",
+    start: str = "2026-01-01",
+    end: str = "2029-01-01",
+    ref: str = "ISMS-1",
+    ended_at: dt.datetime | None = None,
+) -> InstitutionAuthorisationFacts:
+    return InstitutionAuthorisationFacts(
+        scheme, dt.date.fromisoformat(start), dt.date.fromisoformat(end), ref, ended_at
+    )
+
+
 def institution(**kw: Any) -> InstitutionFacts:
     base = InstitutionFacts(
         id=1,
         code="au",
         country="DK",
         authorisations=tuple(
-            InstitutionAuthorisationFacts(s, dt.date(2026, 1, 1), dt.date(2029, 1, 1), "ISMS-1")
-            for s in ("researcher", "authority", "project_database")
+            inst_auth(s) for s in ("researcher", "authority", "project_database")
         ),
     )
     return replace(base, **kw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from labgate.policy.calendar import add_months
+from labgate.policy.calendar import add_months as add_months
 from labgate.policy.decision import Decision, allow, deny
 
 REVIEW_INTERVAL_MONTHS = 3
@@ -22,9 +22,13 @@ def review_due(
 def review_overdue(
     last_signed_off_at: dt.datetime | None, first_activity_at: dt.datetime, now: dt.datetime
 ) -> Decision:
-    """Allowed means the control is up to date; a denial says it is overdue, and since when."""
+    """Allowed means the control is up to date; a denial says it is overdue, and since when.
+
+    Overdue means the last sign-off (or, before any, the first activity) lies more than
+    three months back: at the due instant itself the review is due, not yet overdue.
+    """
     due = review_due(last_signed_off_at, first_activity_at, now)
-    if now >= due:
+    if now > due:
         return deny(
             "review-overdue",
             f"The quarterly control was due on {due.date().isoformat()} and has not been "

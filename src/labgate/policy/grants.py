@@ -48,11 +48,16 @@ def _shape(req: GrantRequest, dataset: DatasetFacts) -> Decision:
     """DATA-4: real variables and years of this dataset, and something besides identifiers."""
     known = {v.id: v for v in dataset.variables}
     if not req.variable_ids or not req.years:
-        return deny("empty-grant", "A grant names at least one variable and at least one year.")
-    if unknown := req.variable_ids - known.keys():
+        return deny(
+            "empty-grant",
+            "A grant must name at least one variable and at least one year. Add the "
+            "variables and years the project needs.",
+        )
+    if req.variable_ids - known.keys():
         return deny(
             "unknown-variable",
-            f"The dataset {dataset.code} has no variable with id {min(unknown)}.",
+            f"Some of the requested variables do not belong to the dataset {dataset.code}. "
+            "Choose variables from the dataset's own list.",
         )
     if missing := req.years - dataset.years:
         listed = ", ".join(str(y) for y in sorted(missing))
@@ -78,7 +83,8 @@ def _justified(req: GrantRequest, dataset: DatasetFacts) -> Decision:
         return deny(
             "justification-required",
             f"Particularly identifying variables ({names}) can be granted only with a "
-            f"written justification of at least {MIN_JUSTIFICATION_CHARS} characters.",
+            f"written justification. Write at least {MIN_JUSTIFICATION_CHARS} characters on "
+            "why the project needs them.",
         )
     return allow()
 
@@ -116,7 +122,8 @@ def validate_grant(
     if project.deleted_at is not None or grants_frozen(project, now):
         return deny(
             "grants-frozen",
-            f"The project {project.code} has reached the end of access; its grants are frozen.",
+            f"The project {project.code} has reached the end of its access period, so its "
+            "grants are frozen and no data can be added.",
         )
     checks = [_shape(req, dataset), _justified(req, dataset)]
     if project.scheme == Scheme.SUB_PROJECT.value:
@@ -124,7 +131,9 @@ def validate_grant(
     if req.population_id is not None and project.scheme != Scheme.SUB_PROJECT.value:
         checks.append(
             deny(
-                "population-outside-sub-project", "Only a sub-project's grant can use a population."
+                "population-outside-sub-project",
+                "Only a grant to a sub-project can be limited to a population. Grant the "
+                "project the whole dataset, or create a sub-project for the population.",
             )
         )
     checks.append(may_receive_dataset(owner, dataset, home_country))
@@ -133,10 +142,13 @@ def validate_grant(
 
 def may_withdraw_grant(g: GrantFacts, project: ProjectFacts, now: dt.datetime) -> Decision:
     if g.withdrawn_at is not None:
-        return deny("already-withdrawn", f"Grant {g.id} has already been withdrawn.")
+        return deny(
+            "already-withdrawn", "This grant has already been withdrawn; nothing more to do."
+        )
     if grants_frozen(project, now):
         return deny(
             "grants-frozen",
-            f"The project {project.code} has reached the end of access; its grants are frozen.",
+            f"The project {project.code} has reached the end of its access period, so its "
+            "grants are frozen and stay as they were until the data are deleted.",
         )
     return allow()

@@ -109,7 +109,7 @@ def validate_new_authorisation(
         if valid_from < _effective_end(a) and a.valid_from < valid_until:
             return deny(
                 "overlapping-authorisation",
-                f"The period overlaps authorisation {a.id} "
+                "The period overlaps an existing authorisation of the same person "
                 f"({a.valid_from.date().isoformat()} to {_effective_end(a).date().isoformat()}). "
                 "End that one first or choose a period after it.",
             )
@@ -118,9 +118,17 @@ def validate_new_authorisation(
 
 def may_end_authorisation(a: AuthorisationFacts, now: dt.datetime) -> Decision:
     if a.ended_at is not None:
-        return deny("already-ended", f"Authorisation {a.id} has already been ended.")
+        return deny(
+            "already-ended",
+            f"This authorisation was already ended on {a.ended_at.date().isoformat()}; "
+            "the register keeps it as it is.",
+        )
     if a.valid_until <= now:
-        return deny("already-expired", f"Authorisation {a.id} has already run out.")
+        return deny(
+            "already-expired",
+            f"This authorisation already ran out on {a.valid_until.date().isoformat()}, so "
+            "there is nothing to end.",
+        )
     return allow()
 
 
@@ -141,7 +149,8 @@ def validate_institution_authorisation(
     if not new.security_policy_ref.strip():
         return deny(
             "missing-security-policy",
-            "Give a reference to the institution's data-security policy.",
+            "An institution is authorised only with a reference to its data-security "
+            "policy. Give the policy's reference.",
         )
     for a in existing:
         same = a.scheme == new.scheme and a.ended_at is None

@@ -25,11 +25,15 @@ def active_membership(
     return None
 
 
-def _no_such_project(project: ProjectFacts) -> Decision:
-    # "Not found" and "not allowed" read the same: a non-member learns nothing of the project.
+def no_such_project(code: str) -> Decision:
+    """The refusal for a project that does not exist *or* that this person may not open.
+
+    "Not found" and "not allowed" read the same, so a non-member learns nothing of the
+    project: an enforcement point that finds no project under `code` answers with this too.
+    """
     return deny(
         "no-such-project",
-        f"There is no project '{project.code}' that you can open. "
+        f"There is no project '{code}' that you can open. "
         "Choose one of the projects listed for you.",
     )
 
@@ -37,22 +41,24 @@ def _no_such_project(project: ProjectFacts) -> Decision:
 def may_start_workspace(
     person: PersonFacts, inst: InstitutionFacts, project: ProjectFacts, now: dt.datetime
 ) -> Decision:
+    """WS-1, AUTH-5, PROJ-4: checked at every start, from facts the server gathered."""
     login = may_log_in(person, inst, now)
     if not login.allowed:
         return login
     membership = active_membership(person, project, now.date())
     if membership is None:
-        return _no_such_project(project)
+        return no_such_project(project.code)
     if (
         project.scheme == Scheme.PROJECT_DATABASE.value
         and membership.role != MemberRole.PDB_MANAGER.value
     ):
-        return _no_such_project(project)
+        return no_such_project(project.code)
     state = project_state(project, now)
     if state is ProjectState.NOT_STARTED:
         return deny(
             "not-started",
-            f"The project {project.code} opens on {project.starts_on.isoformat()}.",
+            f"The project {project.code} opens on {project.starts_on.isoformat()}. "
+            "Start its workspace on or after that day.",
         )
     if state is not ProjectState.ACTIVE:
         return deny(
