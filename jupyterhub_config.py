@@ -18,6 +18,8 @@ hub_dir = env.get("LABGATE_HUB_DIR", ".")
 
 c.JupyterHub.bind_url = env.get("LABGATE_PUBLIC_URL", "http://127.0.0.1:8000")
 c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(env.get("LABGATE_HUB_PORT", "8081"))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env.get('LABGATE_PROXY_API_PORT', '8001')}"
 c.JupyterHub.db_url = f"sqlite:///{hub_dir}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = f"{hub_dir}/jupyterhub_cookie_secret"
 c.ConfigurableHTTPProxy.pid_file = f"{hub_dir}/jupyterhub-proxy.pid"
@@ -50,7 +52,9 @@ c.JupyterHub.services = [
     {
         "name": "idle-culler",
         "command": [
-            sys.executable, "-m", "jupyterhub_idle_culler",
+            sys.executable,
+            "-m",
+            "jupyterhub_idle_culler",
             f"--timeout={idle_seconds}",
             f"--cull-every={min(60, max(5, int(idle_seconds) // 2))}",
         ],
