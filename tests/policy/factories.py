@@ -45,9 +45,7 @@ def institution(**kw: Any) -> InstitutionFacts:
         id=1,
         code="au",
         country="DK",
-        authorisations=tuple(
-            inst_auth(s) for s in ("researcher", "authority", "project_database")
-        ),
+        authorisations=tuple(inst_auth(s) for s in ("researcher", "authority", "project_database")),
     )
     return replace(base, **kw)
 

@@ -77,7 +77,7 @@ def _statement(p: ProjectFacts) -> Decision:
 def _family(p: ProjectFacts, parent: ProjectFacts | None) -> Decision:
     """PROJ-3: a sub-project sits under a project database of the same institution."""
     if p.scheme != Scheme.SUB_PROJECT.value:
-        if parent is not None:
+        if parent is not None or p.parent_id is not None:
             return deny(
                 "parent-not-allowed",
                 "Only a sub-project has a parent project. Leave out the parent, or create "
