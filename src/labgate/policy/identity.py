@@ -140,7 +140,7 @@ def validate_institution_authorisation(
     if new.scheme not in schemes:
         return deny(
             "invalid-scheme",
-            f"'{new.scheme}' is not a scheme. Use one of: {', '.join(schemes)}.",
+            f"There is no scheme '{new.scheme}'. Use one of: {', '.join(schemes)}.",
         )
     if new.valid_from >= new.valid_until:
         return deny(

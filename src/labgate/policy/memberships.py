@@ -33,7 +33,7 @@ def _role(p: ProjectFacts, role: str) -> Decision:
     if role not in roles:
         return deny(
             "invalid-role",
-            f"'{role}' is not a project role. Use one of: {', '.join(roles)}.",
+            f"There is no project role '{role}'. Use one of: {', '.join(roles)}.",
         )
     is_pdb = p.scheme == Scheme.PROJECT_DATABASE.value
     if role == MemberRole.PDB_MANAGER.value and not is_pdb:
@@ -76,7 +76,7 @@ def _not_twice(
         if valid_from < _membership_end(m) and m.valid_from < valid_until:
             return deny(
                 "already-member",
-                f"{person.username} is already a member of {p.code} in that period. End "
+                f"The person {person.username} is already a member of {p.code} in that period. End "
                 "the current membership first, or choose a period after it.",
             )
     return allow()
@@ -120,8 +120,8 @@ def validate_membership(
     if not institution_authorised(person_inst, None, max(valid_from, today)).allowed:
         institution = deny(
             "institution-not-authorised",
-            f"{person.username}'s institution is not authorised for microdata access, so "
-            f"{person.username} cannot join a project.",
+            f"The institution of {person.username} is not authorised for microdata access "
+            "then, so they cannot join a project. An admin must authorise the institution first.",
         )
     else:
         institution = allow()

@@ -31,6 +31,20 @@ class UnderUseReport:
     message: str
 
 
+def _count(n: int, one: str, many: str) -> str:
+    words = {0: "no", 1: "one"}
+    return f"{words.get(n, str(n))} {one if n == 1 else many}"
+
+
+def _flag_message(used_by: int, min_uses: int) -> str:
+    users = _count(used_by, "active sub-project uses", "active sub-projects use")
+    return (
+        f"{users[0].upper()}{users[1:]} this dataset, fewer than {min_uses}. The institution "
+        "should order it for the sub-project directly instead of keeping it in the project "
+        "database."
+    )
+
+
 def _active(p: ProjectFacts, now: dt.datetime) -> bool:
     return project_state(p, now) in (ProjectState.ACTIVE, ProjectState.NOT_STARTED)
 
@@ -54,11 +68,7 @@ def minimisation_report(
                 MinimisationFlag(
                     dataset_id=dataset_id,
                     used_by=len(users),
-                    message=(
-                        f"Only {len(users)} active sub-project(s) use this dataset, fewer than "
-                        f"{min_uses}. The institution should order it for the sub-project "
-                        "directly instead of keeping it in the project database."
-                    ),
+                    message=_flag_message(len(users), min_uses),
                 )
             )
     return flags
@@ -72,10 +82,11 @@ def under_use_report(
 ) -> UnderUseReport:
     active = sum(1 for p in subprojects if p.parent_id == pdb.id and _active(p, now))
     under = active < min_active
+    counted = _count(active, "active sub-project", "active sub-projects")
     message = (
-        f"The project database {pdb.code} has {active} active sub-project(s), fewer than "
-        f"{min_active}; it can be limited or closed."
+        f"The project database {pdb.code} has {counted}, fewer than {min_active}; it can be "
+        "limited or closed."
         if under
-        else f"The project database {pdb.code} has {active} active sub-projects."
+        else f"The project database {pdb.code} has {counted}."
     )
     return UnderUseReport(active, min_active, under, message)

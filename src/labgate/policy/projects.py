@@ -43,7 +43,7 @@ def _statement(p: ProjectFacts) -> Decision:
     schemes = [s.value for s in Scheme]
     if p.scheme not in schemes:
         return deny(
-            "invalid-scheme", f"'{p.scheme}' is not a scheme. Use one of: {', '.join(schemes)}."
+            "invalid-scheme", f"There is no scheme '{p.scheme}'. Use one of: {', '.join(schemes)}."
         )
     if not p.purpose.strip():
         return deny(
