@@ -132,6 +132,32 @@ def validate_project(
     )
 
 
+def _grants_reviewed(
+    p: ProjectFacts, current_ids: Collection[int], keep: Collection[int], remove: Collection[int]
+) -> Decision:
+    """PROJ-2: a renewal decides on every current grant exactly once, keep or remove."""
+    current, kept, removed = set(current_ids), set(keep), set(remove)
+    if both := kept & removed:
+        return deny(
+            "kept-and-removed",
+            f"A grant cannot be both kept and removed; decide on grant "
+            f"{', '.join(str(i) for i in sorted(both))} once.",
+        )
+    if unknown := (kept | removed) - current:
+        return deny(
+            "unknown-grant",
+            f"Grant {min(unknown)} is not a current grant of {p.code}. Name only the "
+            "project's current grants.",
+        )
+    if missing := current - kept - removed:
+        listed = ", ".join(str(i) for i in sorted(missing))
+        return deny(
+            "unreviewed-grant",
+            f"Every current grant must be kept or removed at renewal; decide on grant {listed}.",
+        )
+    return allow()
+
+
 def validate_renewal(
     p: ProjectFacts,
     new_access_end: dt.date,
@@ -162,25 +188,7 @@ def validate_renewal(
             f"A renewal adds at most one year, so the new end of access can be "
             f"{limit.isoformat()} at the latest.",
         )
-    current, kept, removed = set(current_grant_ids), set(keep), set(remove)
-    if both := kept & removed:
-        return deny(
-            "kept-and-removed",
-            f"A grant cannot be both kept and removed; decide on grant "
-            f"{', '.join(str(i) for i in sorted(both))} once.",
-        )
-    if unknown := (kept | removed) - current:
-        return deny(
-            "unknown-grant",
-            f"Grant {min(unknown)} is not a current grant of {p.code}.",
-        )
-    if missing := current - kept - removed:
-        listed = ", ".join(str(i) for i in sorted(missing))
-        return deny(
-            "unreviewed-grant",
-            f"Every current grant must be kept or removed at renewal; decide on grant {listed}.",
-        )
-    return allow()
+    return _grants_reviewed(p, current_grant_ids, keep, remove)
 
 
 def validate_extension(p: ProjectFacts, new_access_end: dt.date, today: dt.date) -> Decision:
