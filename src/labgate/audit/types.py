@@ -22,6 +22,7 @@ TRANSACTION_TYPES: Final[dict[str, str]] = {
     "workspace.stop": "A workspace was stopped (by its user, the idle culler or an admin).",
     "file.access": "A file inside a project's data area was opened.",
     "enforcer.stop": "The enforcer stopped a workspace whose access had ended.",
+    "enforcer.warn": "The enforcer warned a project's owners and managers of its end of access.",
     "export.request": "A person asked to take a file out of a workspace.",
     "export.decide": "A reviewer approved or rejected an export request.",
     # Data (DATA, PROJ)
@@ -54,6 +55,7 @@ TRANSACTION_TYPES: Final[dict[str, str]] = {
     "audit.verify": "The audit chain was verified (the result is in the detail).",
     "review.signoff": "A quarterly control was signed off.",
     "review.adhoc": "An ad-hoc control of one user was signed off.",
+    "review.overdue": "A quarterly control fell overdue; the security officers were told.",
 }
 
 

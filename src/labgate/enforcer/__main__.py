@@ -1,0 +1,3 @@
+from labgate.enforcer.app import main
+
+main()
