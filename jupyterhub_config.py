@@ -60,3 +60,28 @@ c.JupyterHub.services = [
         ],
     }
 ]
+
+# --- labgate-enforcer (issue 6) ---------------------------------------------------------
+# WS-4, PROJ-8/9, LOG-5: stops workspaces within a minute of expiry or revocation, deletes
+# project data at the deletion deadline, records end-of-access warnings and overdue
+# quarterly controls. Its role can list users and stop servers, nothing more.
+enforcer_interval = env.get("LABGATE_ENFORCER_INTERVAL_SECONDS", "30")
+c.JupyterHub.load_roles.append(
+    {
+        "name": "labgate-enforcer",
+        "scopes": ["list:users", "read:servers", "delete:servers", "read:users:activity"],
+        "services": ["labgate-enforcer"],
+    }
+)
+c.JupyterHub.services.append(
+    {
+        "name": "labgate-enforcer",
+        "command": [
+            sys.executable,
+            "-m",
+            "labgate.enforcer",
+            f"--interval-seconds={enforcer_interval}",
+        ],
+        "environment": {"LABGATE_DB": db_url, "LABGATE_DATA_ROOT": data_root},
+    }
+)
