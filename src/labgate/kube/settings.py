@@ -66,8 +66,8 @@ class KubeSettings:
     data_source: DataSource
     #: Prefix of the per-project namespaces: `<prefix>-<project>-<hash>`.
     namespace_prefix: str = "labgate"
-    hub_pod_labels: Mapping[str, str] = HUB_POD_LABELS
-    proxy_pod_labels: Mapping[str, str] = PROXY_POD_LABELS
+    hub_pod_labels: Mapping[str, str] = field(default_factory=lambda: dict(HUB_POD_LABELS))
+    proxy_pod_labels: Mapping[str, str] = field(default_factory=lambda: dict(PROXY_POD_LABELS))
     hub_port: int = 8081
     #: The port the single-user server listens on inside the pod.
     server_port: int = 8888
@@ -75,7 +75,7 @@ class KubeSettings:
     #: data out through a forwarding resolver; turn it off by giving the hub by IP.
     allow_dns: bool = True
     dns_namespace: str = DNS_NAMESPACE
-    dns_pod_labels: Mapping[str, str] = DNS_POD_LABELS
+    dns_pod_labels: Mapping[str, str] = field(default_factory=lambda: dict(DNS_POD_LABELS))
     #: Name of the data claim in each project namespace.
     data_claim_name: str = "labgate-data"
     #: Capacity written on the per-project volume and claim (binding needs a number).
