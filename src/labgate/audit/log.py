@@ -87,10 +87,11 @@ class EventIn:
         object_id: str,
         outcome: str = "ok",
         detail: Mapping[str, Any] | None = None,
+        at: dt.datetime | None = None,
     ) -> EventIn:
         return cls(
             actor.name, actor.kind, actor.institution, type, object_kind, object_id, outcome,
-            detail,
+            detail, at,
         )  # fmt: skip
 
 
