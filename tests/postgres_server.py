@@ -34,7 +34,11 @@ def _bindir() -> Path:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    """`durable=True` keeps PostgreSQL's defaults (fsync, synchronous commit, full pages) for
+    benchmarks that measure committed writes; tests turn them off for speed."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bindir = _bindir()
         self.root = Path(tempfile.mkdtemp(prefix="labgate-pg-"))
         self.datadir = self.root / "data"
@@ -56,14 +60,13 @@ class PostgresServer:
             "labgate",
             "-A",
             "trust",
-            "--no-sync",
+            *([] if self.durable else ["--no-sync"]),
             "-E",
             "UTF8",
         )
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
