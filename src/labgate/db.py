@@ -72,9 +72,10 @@ class Database:
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A read-only transaction that never blocks writers."""
+        # Ending the block commits nothing (nothing was written) and, unlike a rollback,
+        # leaves loaded objects readable after the session closes.
         with self._read() as session, session.begin():
             yield session
-            session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

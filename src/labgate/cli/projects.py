@@ -46,24 +46,63 @@ def project() -> None:
 @click.option("--dpia", "dpia_reference", help="Reference to the DPIA.")
 @click.option("--no-dpia-reason", help="Why no DPIA is needed.")
 @click.option("--starts", "starts_on", type=ISO_DATE, help="Start of access (default: today).")
-@click.option("--access-ends", "access_ends_on", type=ISO_DATE, help="End of access (default: the scheme's term).")
-@click.option("--deletion-deadline", type=ISO_DATE, help="When data are deleted (default: end of access).")
+@click.option(
+    "--access-ends",
+    "access_ends_on",
+    type=ISO_DATE,
+    help="End of access (default: the scheme's term).",
+)
+@click.option(
+    "--deletion-deadline", type=ISO_DATE, help="When data are deleted (default: end of access)."
+)
 @click.option("--case", "case_reference")
 @pass_ctx
-def create(ctx: CliContext, code: str, title: str, scheme: str, owner_code: str, parent_code: str | None, purpose: str, art6: str, art9: str | None, dpia_reference: str | None, no_dpia_reason: str | None, starts_on: dt.date | None, access_ends_on: dt.date | None, deletion_deadline: dt.date | None, case_reference: str | None) -> None:
+def create(
+    ctx: CliContext,
+    code: str,
+    title: str,
+    scheme: str,
+    owner_code: str,
+    parent_code: str | None,
+    purpose: str,
+    art6: str,
+    art9: str | None,
+    dpia_reference: str | None,
+    no_dpia_reason: str | None,
+    starts_on: dt.date | None,
+    access_ends_on: dt.date | None,
+    deletion_deadline: dt.date | None,
+    case_reference: str | None,
+) -> None:
     """Create a project with the short CODE."""
-    p = audited_write(
-        ctx.db, ctx.actor, type="project.create", object_kind="project", object_id=code,
-        action=lambda s: service.create_project(
-            s, ctx.actor, code=code, title=title, scheme=scheme, owner_code=owner_code,
-            parent_code=parent_code, purpose=purpose, legal_basis_art6=art6,
-            legal_basis_art9=art9, dpia_reference=dpia_reference,
-            dpia_not_needed_reason=no_dpia_reason, starts_on=starts_on or clock.today(),
-            access_ends_on=access_ends_on, deletion_deadline=deletion_deadline,
-            case_reference=case_reference,
+    summary = audited_write(
+        ctx.db,
+        ctx.actor,
+        type="project.create",
+        object_kind="project",
+        object_id=code,
+        action=lambda s: _summary(
+            service.create_project(
+                s,
+                ctx.actor,
+                code=code,
+                title=title,
+                scheme=scheme,
+                owner_code=owner_code,
+                parent_code=parent_code,
+                purpose=purpose,
+                legal_basis_art6=art6,
+                legal_basis_art9=art9,
+                dpia_reference=dpia_reference,
+                dpia_not_needed_reason=no_dpia_reason,
+                starts_on=starts_on or clock.today(),
+                access_ends_on=access_ends_on,
+                deletion_deadline=deletion_deadline,
+                case_reference=case_reference,
+            )
         ),
     )
-    emit(ctx.json, _summary(p))
+    emit(ctx.json, summary)
 
 
 @project.command("renew")
@@ -73,17 +112,37 @@ def create(ctx: CliContext, code: str, title: str, scheme: str, owner_code: str,
 @click.option("--remove", default="", help="Grant numbers withdrawn, e.g. 7.")
 @click.option("--case", "case_reference")
 @pass_ctx
-def renew(ctx: CliContext, code: str, new_end: dt.date, keep: str, remove: str, case_reference: str | None) -> None:
+def renew(
+    ctx: CliContext, code: str, new_end: dt.date, keep: str, remove: str, case_reference: str | None
+) -> None:
     """Renew an authority project for a new term, deciding on every grant (PROJ-2)."""
     keep_ids, remove_ids = _ids(keep), _ids(remove)
     change = audited_write(
-        ctx.db, ctx.actor, type="project.renew", object_kind="project", object_id=code,
+        ctx.db,
+        ctx.actor,
+        type="project.renew",
+        object_kind="project",
+        object_id=code,
         action=lambda s: service.renew_project(
-            s, ctx.actor, code=code, new_access_end=new_end, keep=keep_ids, remove=remove_ids,
+            s,
+            ctx.actor,
+            code=code,
+            new_access_end=new_end,
+            keep=keep_ids,
+            remove=remove_ids,
             case_reference=case_reference,
         ),
     )
-    emit(ctx.json, {"project": code, "access_ends_on": change.new_access_ends_on, "deletion_deadline": change.new_deletion_deadline, "kept": keep_ids, "removed": remove_ids})
+    emit(
+        ctx.json,
+        {
+            "project": code,
+            "access_ends_on": change.new_access_ends_on,
+            "deletion_deadline": change.new_deletion_deadline,
+            "kept": keep_ids,
+            "removed": remove_ids,
+        },
+    )
 
 
 @project.command("extend")
@@ -94,10 +153,23 @@ def renew(ctx: CliContext, code: str, new_end: dt.date, keep: str, remove: str, 
 def extend(ctx: CliContext, code: str, new_end: dt.date, case_reference: str | None) -> None:
     """Extend a project database's term (PROJ-3)."""
     change = audited_write(
-        ctx.db, ctx.actor, type="project.extend", object_kind="project", object_id=code,
-        action=lambda s: service.extend_project(s, ctx.actor, code=code, new_access_end=new_end, case_reference=case_reference),
+        ctx.db,
+        ctx.actor,
+        type="project.extend",
+        object_kind="project",
+        object_id=code,
+        action=lambda s: service.extend_project(
+            s, ctx.actor, code=code, new_access_end=new_end, case_reference=case_reference
+        ),
     )
-    emit(ctx.json, {"project": code, "access_ends_on": change.new_access_ends_on, "deletion_deadline": change.new_deletion_deadline})
+    emit(
+        ctx.json,
+        {
+            "project": code,
+            "access_ends_on": change.new_access_ends_on,
+            "deletion_deadline": change.new_deletion_deadline,
+        },
+    )
 
 
 @project.command("expire")
@@ -106,11 +178,15 @@ def extend(ctx: CliContext, code: str, new_end: dt.date, case_reference: str | N
 @pass_ctx
 def expire(ctx: CliContext, code: str, reason: str) -> None:
     """End a project's access now: workspaces stop and grants freeze (PROJ-8)."""
-    p = audited_write(
-        ctx.db, ctx.actor, type="project.expire", object_kind="project", object_id=code,
-        action=lambda s: service.expire_project(s, ctx.actor, code=code, reason=reason),
+    summary = audited_write(
+        ctx.db,
+        ctx.actor,
+        type="project.expire",
+        object_kind="project",
+        object_id=code,
+        action=lambda s: _summary(service.expire_project(s, ctx.actor, code=code, reason=reason)),
     )
-    emit(ctx.json, _summary(p))
+    emit(ctx.json, summary)
 
 
 @project.command("list")
@@ -152,16 +228,42 @@ def membership() -> None:
 @click.option("--from", "valid_from", type=ISO_DATE)
 @click.option("--until", "valid_until", type=ISO_DATE)
 @pass_ctx
-def add(ctx: CliContext, code: str, username: str, role: str, valid_from: dt.date | None, valid_until: dt.date | None) -> None:
+def add(
+    ctx: CliContext,
+    code: str,
+    username: str,
+    role: str,
+    valid_from: dt.date | None,
+    valid_until: dt.date | None,
+) -> None:
     """Make USERNAME a member of project CODE."""
     m = audited_write(
-        ctx.db, ctx.actor, type="membership.add", object_kind="project", object_id=code,
+        ctx.db,
+        ctx.actor,
+        type="membership.add",
+        object_kind="project",
+        object_id=code,
         action=lambda s: service.add_membership(
-            s, ctx.actor, code=code, username=username, role=role,
-            valid_from=valid_from, valid_until=valid_until,
+            s,
+            ctx.actor,
+            code=code,
+            username=username,
+            role=role,
+            valid_from=valid_from,
+            valid_until=valid_until,
         ),
     )
-    emit(ctx.json, {"id": m.id, "project": code, "person": username, "role": m.role, "valid_from": m.valid_from, "valid_until": m.valid_until})
+    emit(
+        ctx.json,
+        {
+            "id": m.id,
+            "project": code,
+            "person": username,
+            "role": m.role,
+            "valid_from": m.valid_from,
+            "valid_until": m.valid_until,
+        },
+    )
 
 
 @membership.command("end")
@@ -170,7 +272,11 @@ def add(ctx: CliContext, code: str, username: str, role: str, valid_from: dt.dat
 def end(ctx: CliContext, membership_id: int) -> None:
     """End membership MEMBERSHIP_ID now."""
     m = audited_write(
-        ctx.db, ctx.actor, type="membership.end", object_kind="membership", object_id=str(membership_id),
+        ctx.db,
+        ctx.actor,
+        type="membership.end",
+        object_kind="membership",
+        object_id=str(membership_id),
         action=lambda s: service.end_membership(s, ctx.actor, membership_id=membership_id),
     )
     emit(ctx.json, {"id": m.id, "ended_at": m.ended_at})
@@ -184,7 +290,14 @@ def members(ctx: CliContext, code: str) -> None:
     with ctx.db.read_session() as s:
         p = lookup.project(s, code)
         rows = [
-            {"id": m.id, "person": name, "role": m.role, "valid_from": m.valid_from, "valid_until": m.valid_until, "ended_at": m.ended_at}
+            {
+                "id": m.id,
+                "person": name,
+                "role": m.role,
+                "valid_from": m.valid_from,
+                "valid_until": m.valid_until,
+                "ended_at": m.ended_at,
+            }
             for m, name in s.execute(
                 select(Membership, Person.username)
                 .join(Person, Membership.person_id == Person.id)
