@@ -100,10 +100,13 @@ with clock.frozen(dt.datetime.fromisoformat(sys.argv[1])):
 @pytest.mark.slow
 @pytest.mark.requirement("PROJ-9")
 @pytest.mark.requirement("LOG-1")
-@pytest.mark.parametrize("delay", [0.0, 0.3])
+@pytest.mark.parametrize(
+    ("kill_when", "delay"),
+    [("stop-recorded", 0.0), ("trash-appears", 0.0), ("trash-appears", 0.3)],
+)
 def test_kill_9_in_the_middle_of_a_deletion_then_a_rerun_completes_it_exactly_once(
     world: World, enforcer: Enforcer, store: DataStore, workspaces: Hub, names: Iterator[str],
-    now: dt.datetime, db_url: str, delay: float,
+    now: dt.datetime, db_url: str, kill_when: str, delay: float,
 ) -> None:  # fmt: skip
     alice = next(names)
     _project_due(world, store, "fam", alice, size=BIG)
@@ -119,15 +122,20 @@ def test_kill_9_in_the_middle_of_a_deletion_then_a_rerun_completes_it_exactly_on
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, at.isoformat(), db_url, str(store.root)], env=env
     )
+
+    def reached() -> bool:
+        if kill_when == "stop-recorded":  # recorded, the hub perhaps not yet asked
+            return bool(world.events("enforcer.stop"))
+        return store.trash_dir("fam").exists()  # moved, perhaps not yet hashed
+
     deadline = time.monotonic() + 60
-    while not store.trash_dir("fam").exists() and time.monotonic() < deadline:
+    while not reached() and time.monotonic() < deadline:
         time.sleep(0.005)
     time.sleep(delay)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL, "the pass finished before it was killed"
     assert world.confirmations("fam") == 0, "the kill came after the record"
-    assert not workspaces.is_running(alice, "fam")
 
     with clock.frozen(at + dt.timedelta(minutes=1)):
         assert enforcer.run_once().deleted == ["fam"]
@@ -137,5 +145,6 @@ def test_kill_9_in_the_middle_of_a_deletion_then_a_rerun_completes_it_exactly_on
     (deleted,) = world.details("data.delete")
     assert deleted["files"] == 2 and deleted["bytes"] == BIG + len("print('results')\n")
     assert len(world.events("enforcer.stop")) == 1
+    assert not workspaces.is_running(alice, "fam")
     assert not store.project_dir("fam").exists() and not store.trash_dir("fam").exists()
     assert verify(world.db).ok
