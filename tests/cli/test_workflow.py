@@ -93,9 +93,23 @@ def test_the_database_refuses_to_rewrite_or_delete_the_authorisation_register(
 @pytest.mark.requirement("PROJ-2")
 def test_renewing_an_authority_project_reviews_each_grant(lg: Labgate) -> None:
     lg.ok(
-        "project", "create", "auth1", "--title", "Ministry analysis", "--scheme", "authority",
-        "--owner", "au", "--purpose", "Evaluate a reform.", "--legal-basis", "6(1)(e)",
-        "--no-dpia-reason", "Aggregate statistics only.", "--starts", "2026-03-01",
+        "project",
+        "create",
+        "auth1",
+        "--title",
+        "Ministry analysis",
+        "--scheme",
+        "authority",
+        "--owner",
+        "au",
+        "--purpose",
+        "Evaluate a reform.",
+        "--legal-basis",
+        "6(1)(e)",
+        "--no-dpia-reason",
+        "Aggregate statistics only.",
+        "--starts",
+        "2026-03-01",
     )
     g1 = lg.ok("grant", "create", "auth1", "bef", "--variables", "pnr,kom", "--years", "2021")
     g2 = lg.ok("grant", "create", "auth1", "bef", "--variables", "pnr,year", "--years", "2022")
@@ -104,8 +118,15 @@ def test_renewing_an_authority_project_reviews_each_grant(lg: Labgate) -> None:
     missing = lg.run("project", "renew", "auth1", "--until", "2028-03-01", "--keep", str(g1["id"]))
     assert missing.exit_code == 1
     renewed = lg.ok(
-        "project", "renew", "auth1", "--until", "2028-03-01",
-        "--keep", str(g1["id"]), "--remove", str(g2["id"]),
+        "project",
+        "renew",
+        "auth1",
+        "--until",
+        "2028-03-01",
+        "--keep",
+        str(g1["id"]),
+        "--remove",
+        str(g2["id"]),
     )
     assert renewed["access_ends_on"] == "2028-03-01"
     grants = {g["id"]: g for g in lg.ok("grant", "list", "auth1")}

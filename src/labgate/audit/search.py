@@ -1,30 +1,34 @@
-"""Searching the audit log, newest first, and logging each search (LOG-3).
+"""Searching the audit log, and the logged search that people use (LOG-3, AUTH-2).
 
-Results are ordered by time, newest first (ties by seq). That order matches every index
-on audit_event, which are all (filter columns..., ts_us) and, on SQLite, end with the
-rowid (seq) too: a filtered search walks one index backwards and stops at `limit` rows
-instead of sorting everything in the time span. Pages follow with `before_seq`, the seq
-of the last event of the previous page (keyset paging: no OFFSET to rescan).
+Results come oldest first, in chain (`seq`) order, like reading the log itself. Paging is
+by keyset: pass the last `seq` of one page as `after_seq` to get the next; new events
+appended meanwhile never shift a page, as an OFFSET would.
+
+Time spans are half-open: `since` <= time < `until`, so consecutive spans never count an
+event twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from labgate.audit.events import FIELDS, EventOut
 from labgate.audit.export import export_csv, export_jsonl
 from labgate.audit.log import EVENTS, Actor, record_as
 from labgate.audit.timestamps import to_us
+from labgate.audit.types import is_known
 from labgate.db import Database
+from labgate.errors import Denied, InvalidInput
 
 __all__ = ["EventOut", "export_csv", "export_jsonl", "logged_search", "search"]
 
-DEFAULT_LIMIT = 1000
+MAX_LIMIT: Final = 1_000_000
+_COLUMNS: Final = [EVENTS.c[name] for name in FIELDS]
 
 
 def search(
@@ -38,67 +42,101 @@ def search(
     object_id: str | None = None,
     institution: str | None = None,
     outcome: str | None = None,
-    limit: int = DEFAULT_LIMIT,
-    before_seq: int | None = None,
+    limit: int = 1000,
+    after_seq: int | None = None,
 ) -> list[EventOut]:
-    """Events matching every given filter, newest first; `since` inclusive, `until`
-    exclusive. An empty list of types matches nothing."""
-    c = EVENTS.c
-    query = select(*(c[name] for name in FIELDS))
-    if actor is not None:
-        query = query.where(c.actor == actor)
-    if type is not None:
-        types = [type] if isinstance(type, str) else list(type)
-        if not types:
-            return []
-        query = query.where(c.type == types[0] if len(types) == 1 else c.type.in_(types))
-    if since is not None:
-        query = query.where(c.ts_us >= to_us(since))
-    if until is not None:
-        query = query.where(c.ts_us < to_us(until))
-    if object_kind is not None:
-        query = query.where(c.object_kind == object_kind)
-    if object_id is not None:
-        query = query.where(c.object_id == object_id)
-    if institution is not None:
-        query = query.where(c.institution == institution)
-    if outcome is not None:
-        query = query.where(c.outcome == outcome)
-    if before_seq is not None:
-        last_ts = select(c.ts_us).where(c.seq == before_seq).scalar_subquery()
-        # `ts_us <= last_ts` alone can use the index; the OR then drops the ties already seen.
-        query = query.where(
-            c.ts_us <= last_ts, or_(c.ts_us < last_ts, and_(c.ts_us == last_ts, c.seq < before_seq))
+    """Events matching every filter given (None: no filter), oldest first, at most `limit`."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"A search returns between 1 and {MAX_LIMIT} events at a time; "
+            "page with after_seq for more.",
+            reason="bad-limit",
         )
-    query = query.order_by(c.ts_us.desc(), c.seq.desc()).limit(limit)
-    return [EventOut.from_mapping(row) for row in session.execute(query).mappings()]
+    where: list[ColumnElement[bool]] = []
+    for column, value in (
+        ("actor", actor),
+        ("object_kind", object_kind),
+        ("object_id", object_id),
+        ("institution", institution),
+        ("outcome", outcome),
+    ):
+        if value is not None:
+            where.append(EVENTS.c[column] == value)
+    types = _types(type)
+    if types is not None:
+        where.append(EVENTS.c.type.in_(types) if len(types) > 1 else EVENTS.c.type == types[0])
+    if since is not None:
+        where.append(EVENTS.c.ts_us >= to_us(since))
+    if until is not None:
+        where.append(EVENTS.c.ts_us < to_us(until))
+    if after_seq is not None:
+        where.append(EVENTS.c.seq > after_seq)
+    query = select(*_COLUMNS).where(*where).order_by(EVENTS.c.seq).limit(limit)
+    return [EventOut(*row) for row in session.execute(query)]
+
+
+def _types(type_: str | Sequence[str] | None) -> list[str] | None:
+    if type_ is None:
+        return None
+    types = [type_] if isinstance(type_, str) else list(type_)
+    unknown = [t for t in types if not is_known(t)]
+    if not types or unknown:
+        # A misspelt type would silently find nothing; say so instead.
+        raise InvalidInput(
+            f"Unknown transaction type {', '.join(unknown) or '(none given)'}. "
+            "Choose the types to search from the audit log's list of transaction types.",
+            reason="unknown-type",
+        )
+    return types
 
 
 def logged_search(
-    db: Database, actor: Actor, *, scope_institution: str | None, **filters: Any
+    db: Database,
+    searcher: Actor,
+    /,
+    *,
+    scope_institution: str | None,
+    **filters: Any,
 ) -> list[EventOut]:
-    """`search` on behalf of `actor`, then record that search (with its filters).
+    """Search as `searcher` and record that search (`audit.search`, LOG-1).
 
-    `scope_institution` limits the results to that institution's events whatever the
-    filters say: a person sees only their own institution's log (AUTH-2), and asking for
-    another institution's events gives none rather than an error that would confirm them.
+    `scope_institution` is the one institution `searcher` may see (a security officer's own,
+    AUTH-2), or None for all (an admin). The caller decides it from the actor's roles. A
+    search outside the scope is refused, and the refusal is recorded too.
     """
     asked = filters.get("institution")
-    empty_scope = scope_institution is not None and asked not in (None, scope_institution)
     if scope_institution is not None:
+        if asked is not None and asked != scope_institution:
+            _record_search(db, searcher, filters, outcome="denied", results=0)
+            raise Denied("You can search only your own institution's log.", reason="out-of-scope")
         filters["institution"] = scope_institution
-    if empty_scope:
-        events: list[EventOut] = []
-    else:
-        with db.read_session() as session:
-            events = search(session, **filters)
-    detail = {k: v for k, v in filters.items() if v is not None}
-    if asked is not None:
-        detail["institution"] = asked
-    detail["results"] = len(events)
-    if scope_institution is not None:
-        detail["scope"] = scope_institution
-    with db.session() as session:
-        object_id = scope_institution or "*"
-        record_as(session, actor, "audit.search", "audit_log", object_id, detail=detail)
+    with db.read_session() as session:
+        events = search(session, **filters)
+    # After the read: a search that failed (bad filter) was not run and is not logged.
+    _record_search(db, searcher, filters, outcome="ok", results=len(events))
     return events
+
+
+def _record_search(
+    db: Database, actor: Actor, filters: dict[str, Any], *, outcome: str, results: int
+) -> None:
+    detail = {k: _jsonable(v) for k, v in filters.items() if v is not None}
+    detail["results"] = results
+    with db.session() as session:
+        record_as(
+            session,
+            actor,
+            "audit.search",
+            "audit_log",
+            filters.get("institution") or "*",
+            outcome=outcome,
+            detail=detail,
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value

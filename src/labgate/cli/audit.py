@@ -32,7 +32,11 @@ def verify_cmd(ctx: CliContext) -> None:
     result = verify(ctx.db)
     with ctx.db.session() as s:
         record_as(
-            s, ctx.actor, "audit.verify", "audit_log", "chain",
+            s,
+            ctx.actor,
+            "audit.verify",
+            "audit_log",
+            "chain",
             outcome="ok" if result.ok else "failed",
             detail={"events": result.events, "first_broken_seq": result.first_broken_seq},
         )
@@ -69,13 +73,33 @@ def _scope(ctx: CliContext, institution: str | None) -> str | None:
 @click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table")
 @pass_ctx
-def search_cmd(ctx: CliContext, actor: str | None, types: tuple[str, ...], since: dt.datetime | None, until: dt.datetime | None, object_kind: str | None, object_id: str | None, institution: str | None, outcome: str | None, limit: int, fmt: str) -> None:
+def search_cmd(
+    ctx: CliContext,
+    actor: str | None,
+    types: tuple[str, ...],
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    object_kind: str | None,
+    object_id: str | None,
+    institution: str | None,
+    outcome: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
     """Search the log; the search itself is logged (LOG-3)."""
     events = logged_search(
-        ctx.db, ctx.actor, scope_institution=_scope(ctx, institution),
-        actor=actor, type=list(types) or None, since=since, until=until,
-        object_kind=object_kind, object_id=object_id, institution=institution,
-        outcome=outcome, limit=limit,
+        ctx.db,
+        ctx.actor,
+        scope_institution=_scope(ctx, institution),
+        actor=actor,
+        type=list(types) or None,
+        since=since,
+        until=until,
+        object_kind=object_kind,
+        object_id=object_id,
+        institution=institution,
+        outcome=outcome,
+        limit=limit,
     )
     if fmt == "csv":
         export_csv(events, sys.stdout)
@@ -102,7 +126,13 @@ def _event_row(e: Any) -> dict[str, Any]:
 @click.option("--institution")
 @click.option("--user", "actor")
 @pass_ctx
-def stats_cmd(ctx: CliContext, since: dt.datetime, until: dt.datetime | None, institution: str | None, actor: str | None) -> None:
+def stats_cmd(
+    ctx: CliContext,
+    since: dt.datetime,
+    until: dt.datetime | None,
+    institution: str | None,
+    actor: str | None,
+) -> None:
     """Per-user transaction statistics: which types, how many times (LOG-4)."""
     end = until or clock.now()
     with ctx.db.read_session() as s:
@@ -111,7 +141,11 @@ def stats_cmd(ctx: CliContext, since: dt.datetime, until: dt.datetime | None, in
         )
     with ctx.db.session() as s:
         record_as(
-            s, ctx.actor, "audit.stats", "audit_log", institution or "*",
+            s,
+            ctx.actor,
+            "audit.stats",
+            "audit_log",
+            institution or "*",
             detail={"since": since.isoformat(), "until": end.isoformat(), "user": actor or ""},
         )
     emit(ctx.json, [{"user": r.actor, "type": r.type, "count": r.count} for r in rows])
@@ -124,7 +158,14 @@ def stats_cmd(ctx: CliContext, since: dt.datetime, until: dt.datetime | None, in
 @click.option("--findings", default="", help="The officer's findings.")
 @click.option("--sign-off", is_flag=True, help="Sign the review off (records it).")
 @pass_ctx
-def review_cmd(ctx: CliContext, institution: str, since: dt.datetime, until: dt.datetime | None, findings: str, sign_off: bool) -> None:
+def review_cmd(
+    ctx: CliContext,
+    institution: str,
+    since: dt.datetime,
+    until: dt.datetime | None,
+    findings: str,
+    sign_off: bool,
+) -> None:
     """Produce the quarterly control of INSTITUTION, and sign it off (LOG-5)."""
     end = until or clock.now()
     if sign_off:
@@ -132,7 +173,14 @@ def review_cmd(ctx: CliContext, institution: str, since: dt.datetime, until: dt.
             row = reviews.sign_off(
                 s, ctx.actor, institution, ReviewKind.QUARTERLY.value, since, end, findings
             )
-            emit(ctx.json, {"review": row.id, "report_sha256": row.report_sha256, "signed_off_at": row.signed_off_at})
+            emit(
+                ctx.json,
+                {
+                    "review": row.id,
+                    "report_sha256": row.report_sha256,
+                    "signed_off_at": row.signed_off_at,
+                },
+            )
         return
     with ctx.db.read_session() as s:
         report = reviews.build_review_report(s, institution, since, end)
@@ -146,7 +194,10 @@ def review_status_cmd(ctx: CliContext, institution: str) -> None:
     """Say whether INSTITUTION's quarterly control is overdue (exit status 3 if so)."""
     with ctx.db.read_session() as s:
         decision = reviews.review_status(s, institution, clock.now())
-    emit(ctx.json, {"institution": institution, "overdue": not decision.allowed, "message": decision.message})
+    emit(
+        ctx.json,
+        {"institution": institution, "overdue": not decision.allowed, "message": decision.message},
+    )
     if not decision.allowed:
         raise click.exceptions.Exit(3)
 
@@ -158,12 +209,25 @@ def review_status_cmd(ctx: CliContext, institution: str) -> None:
 @click.option("--until", type=ISO_TIME)
 @click.option("--findings", default="")
 @pass_ctx
-def adhoc_cmd(ctx: CliContext, institution: str, username: str, since: dt.datetime, until: dt.datetime | None, findings: str) -> None:
+def adhoc_cmd(
+    ctx: CliContext,
+    institution: str,
+    username: str,
+    since: dt.datetime,
+    until: dt.datetime | None,
+    findings: str,
+) -> None:
     """An ad-hoc control of one user on suspected misuse (LOG-6), recorded."""
     end = until or clock.now()
     with ctx.db.session() as s:
         row = reviews.sign_off(
-            s, ctx.actor, institution, ReviewKind.ADHOC.value, since, end, findings,
+            s,
+            ctx.actor,
+            institution,
+            ReviewKind.ADHOC.value,
+            since,
+            end,
+            findings,
             subject_username=username,
         )
         report = row.report

@@ -41,7 +41,14 @@ def parse_variable(text: str) -> VariableSpec:
             f"'{unknown[0]}' is not a variable flag. Use any of: {', '.join(FLAGS)}.",
             reason="invalid-variable-flag",
         )
-    return VariableSpec(name=parts[0], dtype=parts[1], **{FLAGS[f]: True for f in flags})
+    return VariableSpec(
+        name=parts[0],
+        dtype=parts[1],
+        is_identifier="identifier" in flags,
+        is_year="year" in flags,
+        is_identifying="identifying" in flags,
+        is_protection_marker="protected" in flags,
+    )
 
 
 @click.group("dataset")
@@ -52,20 +59,46 @@ def dataset() -> None:
 @dataset.command("create")
 @click.argument("code")
 @click.option("--title", default="")
-@click.option("--unit", type=click.Choice([u.value for u in UnitKind]), default="person", show_default=True)
+@click.option(
+    "--unit", type=click.Choice([u.value for u in UnitKind]), default="person", show_default=True
+)
 @click.option("--source", default="", help="Register owner.")
-@click.option("--variable", "variables", multiple=True, required=True, help="name:type[:flags]; repeat.")
+@click.option(
+    "--variable", "variables", multiple=True, required=True, help="name:type[:flags]; repeat."
+)
 @click.option("--years", required=True, type=YEARS, help="e.g. 2015-2023 or 2019,2021.")
-@click.option("--anonymous", is_flag=True, help="Holds no identifiers (may go to foreign institutions).")
+@click.option(
+    "--anonymous", is_flag=True, help="Holds no identifiers (may go to foreign institutions)."
+)
 @pass_ctx
-def create(ctx: CliContext, code: str, title: str, unit: str, source: str, variables: tuple[str, ...], years: list[int], anonymous: bool) -> None:
+def create(
+    ctx: CliContext,
+    code: str,
+    title: str,
+    unit: str,
+    source: str,
+    variables: tuple[str, ...],
+    years: list[int],
+    anonymous: bool,
+) -> None:
     """Declare dataset CODE with its variables and years."""
     specs = [parse_variable(v) for v in variables]
     ds = audited_write(
-        ctx.db, ctx.actor, type="dataset.create", object_kind="dataset", object_id=code,
+        ctx.db,
+        ctx.actor,
+        type="dataset.create",
+        object_kind="dataset",
+        object_id=code,
         action=lambda s: create_dataset(
-            s, ctx.actor, code=code, title=title, unit=unit, source=source,
-            variables=specs, years=years, anonymous=anonymous,
+            s,
+            ctx.actor,
+            code=code,
+            title=title,
+            unit=unit,
+            source=source,
+            variables=specs,
+            years=years,
+            anonymous=anonymous,
         ),
     )
     emit(ctx.json, {"code": ds.code, "variables": [s.name for s in specs], "years": years})
@@ -104,17 +137,44 @@ def grant() -> None:
 @click.option("--population", help="A population of the parent project database.")
 @click.option("--justification", help="Required for particularly identifying variables.")
 @pass_ctx
-def create_grant(ctx: CliContext, project_code: str, dataset_code: str, variables: str, years: list[int], population: str | None, justification: str | None) -> None:
+def create_grant(
+    ctx: CliContext,
+    project_code: str,
+    dataset_code: str,
+    variables: str,
+    years: list[int],
+    population: str | None,
+    justification: str | None,
+) -> None:
     """Grant PROJECT_CODE the named variables and years of DATASET_CODE."""
     names = [v.strip() for v in variables.split(",") if v.strip()]
     g = audited_write(
-        ctx.db, ctx.actor, type="grant.create", object_kind="project", object_id=project_code,
+        ctx.db,
+        ctx.actor,
+        type="grant.create",
+        object_kind="project",
+        object_id=project_code,
         action=lambda s: grant_service.create_grant(
-            s, ctx.actor, project_code=project_code, dataset_code=dataset_code,
-            variables=names, years=years, population=population, justification=justification,
+            s,
+            ctx.actor,
+            project_code=project_code,
+            dataset_code=dataset_code,
+            variables=names,
+            years=years,
+            population=population,
+            justification=justification,
         ),
     )
-    emit(ctx.json, {"id": g.id, "project": project_code, "dataset": dataset_code, "variables": names, "years": years})
+    emit(
+        ctx.json,
+        {
+            "id": g.id,
+            "project": project_code,
+            "dataset": dataset_code,
+            "variables": names,
+            "years": years,
+        },
+    )
 
 
 @grant.command("withdraw")
@@ -124,8 +184,14 @@ def create_grant(ctx: CliContext, project_code: str, dataset_code: str, variable
 def withdraw(ctx: CliContext, grant_id: int, reason: str) -> None:
     """Withdraw grant GRANT_ID (it stays on record)."""
     g = audited_write(
-        ctx.db, ctx.actor, type="grant.withdraw", object_kind="grant", object_id=str(grant_id),
-        action=lambda s: grant_service.withdraw_grant(s, ctx.actor, grant_id=grant_id, reason=reason),
+        ctx.db,
+        ctx.actor,
+        type="grant.withdraw",
+        object_kind="grant",
+        object_id=str(grant_id),
+        action=lambda s: grant_service.withdraw_grant(
+            s, ctx.actor, grant_id=grant_id, reason=reason
+        ),
     )
     emit(ctx.json, {"id": g.id, "withdrawn_at": g.withdrawn_at})
 

@@ -19,7 +19,13 @@ def db_group() -> None:
 def db_upgrade(ctx: CliContext) -> None:
     """Build the schema from empty, or upgrade it to the newest revision."""
     upgrade(ctx.db.url)
-    emit(ctx.json, {"database": ctx.db.engine.url.render_as_string(), "revision": current_revision(ctx.db.url)})
+    emit(
+        ctx.json,
+        {
+            "database": ctx.db.engine.url.render_as_string(),
+            "revision": current_revision(ctx.db.url),
+        },
+    )
 
 
 @db_group.command("status")

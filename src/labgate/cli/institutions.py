@@ -28,13 +28,29 @@ def institution() -> None:
 @click.option("--second-factor/--no-second-factor", default=False, help="Require TOTP at login.")
 @click.option("--idle-timeout-seconds", default=600, show_default=True, type=int)
 @pass_ctx
-def create(ctx: CliContext, code: str, name: str, country: str, second_factor: bool, idle_timeout_seconds: int) -> None:
+def create(
+    ctx: CliContext,
+    code: str,
+    name: str,
+    country: str,
+    second_factor: bool,
+    idle_timeout_seconds: int,
+) -> None:
     """Create an institution with the short CODE (lowercase, e.g. 'au')."""
     inst = audited_write(
-        ctx.db, ctx.actor, type="institution.create", object_kind="institution", object_id=code,
+        ctx.db,
+        ctx.actor,
+        type="institution.create",
+        object_kind="institution",
+        object_id=code,
         action=lambda s: service.create_institution(
-            s, ctx.actor, code=code, name=name, country=country,
-            requires_second_factor=second_factor, idle_timeout_seconds=idle_timeout_seconds,
+            s,
+            ctx.actor,
+            code=code,
+            name=name,
+            country=country,
+            requires_second_factor=second_factor,
+            idle_timeout_seconds=idle_timeout_seconds,
         ),
     )
     emit(ctx.json, {"code": inst.code, "name": inst.name, "country": inst.country})
@@ -48,17 +64,42 @@ def create(ctx: CliContext, code: str, name: str, country: str, second_factor: b
 @click.option("--security-policy", required=True, help="Reference to the data-security policy.")
 @click.option("--case", "case_reference", help="Case reference of the authorisation decision.")
 @pass_ctx
-def authorise(ctx: CliContext, code: str, scheme: str, valid_from: dt.date, valid_until: dt.date, security_policy: str, case_reference: str | None) -> None:
+def authorise(
+    ctx: CliContext,
+    code: str,
+    scheme: str,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    security_policy: str,
+    case_reference: str | None,
+) -> None:
     """Authorise institution CODE for a scheme over a period."""
     row = audited_write(
-        ctx.db, ctx.actor, type="institution.authorise", object_kind="institution", object_id=code,
+        ctx.db,
+        ctx.actor,
+        type="institution.authorise",
+        object_kind="institution",
+        object_id=code,
         action=lambda s: service.authorise_institution(
-            s, ctx.actor, code=code, scheme=scheme, valid_from=valid_from,
-            valid_until=valid_until, security_policy_ref=security_policy,
+            s,
+            ctx.actor,
+            code=code,
+            scheme=scheme,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            security_policy_ref=security_policy,
             case_reference=case_reference,
         ),
     )
-    emit(ctx.json, {"institution": code, "scheme": row.scheme, "valid_from": row.valid_from, "valid_until": row.valid_until})
+    emit(
+        ctx.json,
+        {
+            "institution": code,
+            "scheme": row.scheme,
+            "valid_from": row.valid_from,
+            "valid_until": row.valid_until,
+        },
+    )
 
 
 @institution.command("foreign-exception")
@@ -68,8 +109,14 @@ def authorise(ctx: CliContext, code: str, scheme: str, valid_from: dt.date, vali
 def foreign_exception(ctx: CliContext, code: str, justification: str) -> None:
     """Record an admin's exception letting a foreign institution receive non-anonymous data."""
     audited_write(
-        ctx.db, ctx.actor, type="institution.authorise", object_kind="institution", object_id=code,
-        action=lambda s: service.set_foreign_exception(s, ctx.actor, code=code, justification=justification),
+        ctx.db,
+        ctx.actor,
+        type="institution.authorise",
+        object_kind="institution",
+        object_id=code,
+        action=lambda s: service.set_foreign_exception(
+            s, ctx.actor, code=code, justification=justification
+        ),
     )
     emit(ctx.json, {"institution": code, "foreign_exception": justification})
 

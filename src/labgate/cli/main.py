@@ -40,18 +40,38 @@ class LabgateGroup(click.Group):
 
 
 @click.group(cls=LabgateGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_url", envvar="LABGATE_DB", help="Database URL (default: sqlite:///var/labgate.sqlite; env LABGATE_DB).")
-@click.option("--actor", envvar="LABGATE_ACTOR", help="Username the audit log names for this command's writes (env LABGATE_ACTOR).")
-@click.option("--data-root", envvar="LABGATE_DATA_ROOT", default="var/data", show_default=True, type=click.Path(path_type=Path), help="Root of the data store (env LABGATE_DATA_ROOT).")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="LABGATE_DB",
+    help="Database URL (default: sqlite:///var/labgate.sqlite; env LABGATE_DB).",
+)
+@click.option(
+    "--actor",
+    envvar="LABGATE_ACTOR",
+    help="Username the audit log names for this command's writes (env LABGATE_ACTOR).",
+)
+@click.option(
+    "--data-root",
+    envvar="LABGATE_DATA_ROOT",
+    default="var/data",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Root of the data store (env LABGATE_DATA_ROOT).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None, actor: str | None, data_root: Path, as_json: bool) -> None:
+def cli(
+    ctx: click.Context, db_url: str | None, actor: str | None, data_root: Path, as_json: bool
+) -> None:
     """labgate: a trusted research environment for pseudonymised register microdata."""
     db = Database(database_url(db_url))
     ctx.call_on_close(db.dispose)
     if ctx.invoked_subcommand == "db":
         # The schema may not exist yet; the actor is resolved only once it does.
-        ctx.obj = CliContext(db=db, actor=resolve_actor(db, None), json=as_json, data_root=data_root)
+        ctx.obj = CliContext(
+            db=db, actor=resolve_actor(db, None), json=as_json, data_root=data_root
+        )
         return
     ctx.obj = CliContext(db=db, actor=resolve_actor(db, actor), json=as_json, data_root=data_root)
 

@@ -8,10 +8,12 @@ from typing import Any
 import click
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType[dt.date]):
     name = "YYYY-MM-DD"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
@@ -24,7 +26,7 @@ class IsoDate(click.ParamType):
             )
 
 
-class IsoTime(click.ParamType):
+class IsoTime(click.ParamType[dt.datetime]):
     """A date (midnight UTC) or a full ISO 8601 time; naive times are taken as UTC."""
 
     name = "YYYY-MM-DD[THH:MM]"
@@ -46,7 +48,7 @@ class IsoTime(click.ParamType):
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-class YearList(click.ParamType):
+class YearList(click.ParamType[list[int]]):
     """Years as '2019,2020' or a range '2019-2023'."""
 
     name = "YEARS"

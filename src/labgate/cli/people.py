@@ -31,13 +31,23 @@ def person() -> None:
 @click.option("--institution", "institution_code", required=True)
 @click.option("--email")
 @pass_ctx
-def create(ctx: CliContext, username: str, full_name: str, institution_code: str, email: str | None) -> None:
+def create(
+    ctx: CliContext, username: str, full_name: str, institution_code: str, email: str | None
+) -> None:
     """Create a person with their directory USERNAME."""
     p = audited_write(
-        ctx.db, ctx.actor, type="person.create", object_kind="person", object_id=username,
+        ctx.db,
+        ctx.actor,
+        type="person.create",
+        object_kind="person",
+        object_id=username,
         action=lambda s: service.create_person(
-            s, ctx.actor, username=username, full_name=full_name,
-            institution_code=institution_code, email=email,
+            s,
+            ctx.actor,
+            username=username,
+            full_name=full_name,
+            institution_code=institution_code,
+            email=email,
         ),
     )
     emit(ctx.json, {"username": p.username, "name": p.full_name, "institution": institution_code})
@@ -51,7 +61,11 @@ def create(ctx: CliContext, username: str, full_name: str, institution_code: str
 def role(ctx: CliContext, username: str, role: str, institution_code: str | None) -> None:
     """Give USERNAME a staff ROLE (admin, data_steward, security_officer)."""
     audited_write(
-        ctx.db, ctx.actor, type="role.assign", object_kind="person", object_id=username,
+        ctx.db,
+        ctx.actor,
+        type="role.assign",
+        object_kind="person",
+        object_id=username,
         action=lambda s: service.assign_role(
             s, ctx.actor, username=username, role=role, institution_code=institution_code
         ),
@@ -101,13 +115,27 @@ def authorisation() -> None:
 @click.option("--until", "valid_until", required=True, type=ISO_TIME)
 @click.option("--case", "case_reference")
 @pass_ctx
-def grant(ctx: CliContext, username: str, valid_from: dt.datetime | None, valid_until: dt.datetime, case_reference: str | None) -> None:
+def grant(
+    ctx: CliContext,
+    username: str,
+    valid_from: dt.datetime | None,
+    valid_until: dt.datetime,
+    case_reference: str | None,
+) -> None:
     """Authorise USERNAME for microdata access over a period."""
     row = audited_write(
-        ctx.db, ctx.actor, type="authorisation.grant", object_kind="person", object_id=username,
+        ctx.db,
+        ctx.actor,
+        type="authorisation.grant",
+        object_kind="person",
+        object_id=username,
         action=lambda s: service.grant_authorisation(
-            s, ctx.actor, username=username, valid_from=valid_from or clock.now(),
-            valid_until=valid_until, case_reference=case_reference,
+            s,
+            ctx.actor,
+            username=username,
+            valid_from=valid_from or clock.now(),
+            valid_until=valid_until,
+            case_reference=case_reference,
         ),
     )
     emit(ctx.json, _row(row, username))
@@ -120,7 +148,10 @@ def grant(ctx: CliContext, username: str, valid_from: dt.datetime | None, valid_
 def end(ctx: CliContext, authorisation_id: int, reason: str) -> None:
     """End authorisation AUTHORISATION_ID now (it stays in the register)."""
     row = audited_write(
-        ctx.db, ctx.actor, type="authorisation.end", object_kind="authorisation",
+        ctx.db,
+        ctx.actor,
+        type="authorisation.end",
+        object_kind="authorisation",
         object_id=str(authorisation_id),
         action=lambda s: service.end_authorisation(
             s, ctx.actor, authorisation_id=authorisation_id, reason=reason
@@ -136,7 +167,9 @@ def end(ctx: CliContext, authorisation_id: int, reason: str) -> None:
 def register(ctx: CliContext, username: str | None, institution_code: str | None) -> None:
     """The register with its full history: every period, when and why it ended."""
     with ctx.db.read_session() as s:
-        query = select(Authorisation, Person.username).join(Person, Authorisation.person_id == Person.id)
+        query = select(Authorisation, Person.username).join(
+            Person, Authorisation.person_id == Person.id
+        )
         if username:
             query = query.where(Person.username == username)
         if institution_code:

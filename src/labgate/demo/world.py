@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -133,7 +134,10 @@ def _people(db: Database, now: dt.datetime) -> None:
 
 
 def _projects(db: Database, today: dt.date) -> None:
-    common = {"legal_basis_art6": "6(1)(e)", "starts_on": today - dt.timedelta(days=1)}
+    common: dict[str, Any] = {
+        "legal_basis_art6": "6(1)(e)",
+        "starts_on": today - dt.timedelta(days=1),
+    }
     year = today.replace(year=today.year + 1)
     with db.session() as s:
         projects.create_project(

@@ -34,7 +34,12 @@ def audited_write(
     except LabgateError as error:
         with db.session() as session:
             record_as(
-                session, actor, type, object_kind, object_id, outcome="denied",
+                session,
+                actor,
+                type,
+                object_kind,
+                object_id,
+                outcome="denied",
                 detail={"reason": error.reason},
             )
         raise

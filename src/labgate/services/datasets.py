@@ -120,7 +120,11 @@ def create_dataset(
     session.flush()
     session.refresh(ds)
     record_as(
-        session, actor, "dataset.create", "dataset", code,
+        session,
+        actor,
+        "dataset.create",
+        "dataset",
+        code,
         detail={"variables": names, "years": year_list, "unit": unit},
     )
     return ds

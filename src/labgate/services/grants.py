@@ -51,8 +51,7 @@ def create_grant(
         )
         if pop is None:
             raise InvalidInput(
-                f"The project database of '{project_code}' has no population named "
-                f"'{population}'.",
+                f"The project database of '{project_code}' has no population named '{population}'.",
                 reason="no-such-population",
             )
         population_id = pop.id
@@ -88,7 +87,11 @@ def create_grant(
     session.add(grant)
     session.flush()
     record_as(
-        session, actor, "grant.create", "project", project_code,
+        session,
+        actor,
+        "grant.create",
+        "project",
+        project_code,
         detail={
             "grant": grant.id,
             "dataset": dataset_code,
@@ -112,7 +115,11 @@ def withdraw_grant(session: Session, actor: Actor, *, grant_id: int, reason: str
     grant.withdrawn_by = actor.name
     session.flush()
     record_as(
-        session, actor, "grant.withdraw", "project", project.code,
+        session,
+        actor,
+        "grant.withdraw",
+        "project",
+        project.code,
         detail={"grant": grant.id, "reason": reason.strip()},
     )
     return grant

@@ -55,7 +55,11 @@ def create_institution(
     session.add(inst)
     session.flush()
     record_as(
-        session, actor, "institution.create", "institution", code,
+        session,
+        actor,
+        "institution.create",
+        "institution",
+        code,
         detail={"name": inst.name, "country": inst.country},
     )
     return inst
@@ -102,7 +106,11 @@ def authorise_institution(
     session.add(row)
     session.flush()
     record_as(
-        session, actor, "institution.authorise", "institution", code,
+        session,
+        actor,
+        "institution.authorise",
+        "institution",
+        code,
         detail={
             "scheme": scheme,
             "valid_from": valid_from.isoformat(),
@@ -124,6 +132,10 @@ def set_foreign_exception(session: Session, actor: Actor, *, code: str, justific
         )
     inst.foreign_exception = justification.strip()
     record_as(
-        session, actor, "institution.authorise", "institution", code,
+        session,
+        actor,
+        "institution.authorise",
+        "institution",
+        code,
         detail={"foreign_exception": inst.foreign_exception},
     )

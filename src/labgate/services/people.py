@@ -57,7 +57,11 @@ def create_person(
     session.add(person)
     session.flush()
     record_as(
-        session, actor, "person.create", "person", username,
+        session,
+        actor,
+        "person.create",
+        "person",
+        username,
         detail={"institution": inst.code},
     )
     return person
@@ -84,7 +88,9 @@ def assign_role(
         select(RoleAssignment.id).where(
             RoleAssignment.person_id == person.id,
             RoleAssignment.role == staff_role.value,
-            RoleAssignment.institution_id == inst_id if inst_id else RoleAssignment.institution_id.is_(None),
+            RoleAssignment.institution_id == inst_id
+            if inst_id
+            else RoleAssignment.institution_id.is_(None),
             RoleAssignment.ended_at.is_(None),
         )
     )
@@ -96,7 +102,11 @@ def assign_role(
     session.add(row)
     session.flush()
     record_as(
-        session, actor, "role.assign", "person", username,
+        session,
+        actor,
+        "role.assign",
+        "person",
+        username,
         detail={"role": staff_role.value, "institution": institution_code or ""},
     )
     return row
@@ -127,7 +137,11 @@ def grant_authorisation(
     session.add(row)
     session.flush()
     record_as(
-        session, actor, "authorisation.grant", "person", username,
+        session,
+        actor,
+        "authorisation.grant",
+        "person",
+        username,
         detail={
             "authorisation": row.id,
             "valid_from": valid_from.isoformat(),
@@ -154,7 +168,11 @@ def end_authorisation(
     session.flush()
     subject = lookup.person_by_id(session, row.person_id) if row.person_id else None
     record_as(
-        session, actor, "authorisation.end", "person", subject.username if subject else "",
+        session,
+        actor,
+        "authorisation.end",
+        "person",
+        subject.username if subject else "",
         detail={"authorisation": row.id, "reason": row.end_reason},
     )
     return row

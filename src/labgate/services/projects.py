@@ -118,7 +118,11 @@ def create_project(
     session.add(project)
     session.flush()
     record_as(
-        session, actor, "project.create", "project", code,
+        session,
+        actor,
+        "project.create",
+        "project",
+        code,
         detail={
             "scheme": scheme,
             "owner": owner.code,
@@ -178,7 +182,11 @@ def renew_project(
         select(Grant).where(Grant.project_id == project.id, Grant.withdrawn_at.is_(None))
     ).all()
     validate_renewal(
-        project_facts(session, project), new_access_end, [g.id for g in current], keep, remove,
+        project_facts(session, project),
+        new_access_end,
+        [g.id for g in current],
+        keep,
+        remove,
         now.date(),
     ).check(InvalidInput)
     for grant in current:
@@ -186,13 +194,21 @@ def renew_project(
             grant.withdrawn_at = now
             grant.withdrawn_by = actor.name
             record_as(
-                session, actor, "grant.withdraw", "project", code,
+                session,
+                actor,
+                "grant.withdraw",
+                "project",
+                code,
                 detail={"grant": grant.id, "why": "not kept at renewal"},
             )
     review = {"keep": sorted(keep), "remove": sorted(remove)}
     change = _change_term(session, actor, project, "renew", new_access_end, review, case_reference)
     record_as(
-        session, actor, "project.renew", "project", code,
+        session,
+        actor,
+        "project.renew",
+        "project",
+        code,
         detail={"new_access_ends_on": new_access_end.isoformat(), **review},
     )
     return change
@@ -215,7 +231,11 @@ def extend_project(
         session, actor, project, "extend", new_access_end, case_reference=case_reference
     )
     record_as(
-        session, actor, "project.extend", "project", code,
+        session,
+        actor,
+        "project.extend",
+        "project",
+        code,
         detail={"new_access_ends_on": new_access_end.isoformat()},
     )
     return change
@@ -268,7 +288,11 @@ def add_membership(
     session.add(row)
     session.flush()
     record_as(
-        session, actor, "membership.add", "project", code,
+        session,
+        actor,
+        "membership.add",
+        "project",
+        code,
         detail={
             "person": username,
             "role": role,
@@ -289,7 +313,11 @@ def end_membership(session: Session, actor: Actor, *, membership_id: int) -> Mem
     session.flush()
     person = lookup.person_by_id(session, row.person_id)
     record_as(
-        session, actor, "membership.end", "project", project.code,
+        session,
+        actor,
+        "membership.end",
+        "project",
+        project.code,
         detail={"person": person.username, "membership": row.id},
     )
     return row
