@@ -29,9 +29,11 @@ command -v ldapsearch >/dev/null || missing+=(ldap-utils)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
 command -v socat >/dev/null || missing+=(socat)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# npm: NodeSource's nodejs (what these machines have) bundles it and conflicts with Debian's
+# npm package, so Debian's npm is asked for only when node is there and npm is not. A node
+# installed here from Debian's nodejs comes without npm; that case is handled after the install.
 if ! command -v node >/dev/null; then
   missing+=(nodejs)
-  command -v npm >/dev/null || missing+=(npm)
 elif ! command -v npm >/dev/null; then
   missing+=(npm)
 fi
@@ -71,6 +73,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   say "apt-get install -y ${missing[*]}"
   apt-get install -y -qq -o Dpkg::Use-Pty=0 "${missing[@]}" \
     || die "apt-get install failed for: ${missing[*]}"
+  if ! command -v npm >/dev/null; then
+    say "apt-get install -y npm"
+    apt-get install -y -qq -o Dpkg::Use-Pty=0 npm || die "apt-get install failed for: npm"
+  fi
   stop_system_slapd
 
   cleanup
