@@ -114,9 +114,14 @@ def pids(dirs: list[Path]) -> set[int]:
     return found
 
 
-def remove(dirs: list[Path] | list[str]) -> None:
-    """Remove the workspace's cgroups (they must be empty; a busy one is left and logged
-    by the caller's next sweep)."""
+def remove(dirs: list[Path] | list[str]) -> list[str]:
+    """Remove the workspace's cgroups; returns those still busy (left for the next sweep)."""
+    busy = []
     for d in dirs:
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.rmdir(d)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            busy.append(str(d))
+    return busy

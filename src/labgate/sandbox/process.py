@@ -124,6 +124,30 @@ def is_alive(record: SandboxRecord) -> bool:
     return int(fields[19]) == record.start_ticks and record.runtime in _cmdline(record.pid)
 
 
+def marked_pids(record: SandboxRecord) -> list[int]:
+    """Processes whose command line names the sandbox's runtime directory: bwrap's own.
+
+    bwrap running as root does not keep `--die-with-parent` for its inner process (pid 1 of
+    the sandbox's pid namespace): if the hub dies, that process and the workload survive
+    it, reparented to init. The runtime directory in its command line finds it again.
+    """
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and record.runtime + " " in _cmdline(int(entry)) + " ":
+            found.append(int(entry))
+    return found
+
+
+def all_pids(record: SandboxRecord) -> list[int]:
+    """Every process of the sandbox, by parentage, by marker and by cgroup."""
+    roots = {record.pid, *marked_pids(record)} if is_alive(record) else set(marked_pids(record))
+    pids = set(roots)
+    for root in roots:
+        pids.update(descendants(root))
+    pids.update(cgroups.pids([Path(p) for p in record.cgroups]))
+    return sorted(pids)
+
+
 def descendants(pid: int) -> list[int]:
     """Every process below `pid` (host pids; root sees into the sandbox's pid namespace)."""
     children: dict[int, list[int]] = {}
@@ -205,20 +229,26 @@ class Sandbox:
         if self.poll() is None:
             # The workload first (it runs as the workspace uid), so the server can shut down
             # its kernels; the root-owned bwrap monitor exits once its command has exited.
-            inner = [p for p in descendants(self.record.pid) if _owner(p) == self.record.uid]
+            inner = [p for p in all_pids(self.record) if _owner(p) == self.record.uid]
             _signal(inner, signal.SIGTERM)
             deadline = time.monotonic() + timeout
             while self.poll() is None and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
-            if self.poll() is None:
-                _kill_all(self.record)
-                for _ in range(100):
-                    if self.poll() is not None:
-                        break
-                    await asyncio.sleep(0.02)
+        # Whatever is left, including a sandbox whose launcher is already gone.
+        for _ in range(250):
+            left = [p for p in all_pids(self.record) if _running([p])]
+            if not left:
+                break
+            _kill_all(self.record, left)
+            await asyncio.sleep(0.02)
+            self.poll()  # reap our own child, so it does not linger as a zombie
         await self._cleanup()
 
     async def _cleanup(self) -> None:
+        for _ in range(50):  # reap our own child: no zombie left behind
+            if self.popen is None or self.popen.poll() is not None:
+                break
+            await asyncio.sleep(0.02)
         if self.bridge is not None:
             await self.bridge.close()
             self.bridge = None
@@ -228,18 +258,24 @@ class Sandbox:
             if not cgroups.pids([Path(p) for p in self.record.cgroups]):
                 break
             await asyncio.sleep(0.02)
-        cgroups.remove(self.record.cgroups)
+        if busy := cgroups.remove(self.record.cgroups):
+            # Keep the record: the next sweep for orphans tries again.
+            log.warning("sandbox %s: cgroups still busy: %s", self.record.sandbox_id, busy)
+            return
         hostdirs.remove_runtime(self.record.runtime)
         with contextlib.suppress(FileNotFoundError):
             record_path(self.state_dir, self.record.sandbox_id).unlink()
 
 
-def _kill_all(record: SandboxRecord) -> None:
-    pids = [record.pid, *descendants(record.pid)]
-    pids += list(cgroups.pids([Path(p) for p in record.cgroups]))
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(record.pid, signal.SIGKILL)  # the launcher is its own session and group
-    _signal(sorted(set(pids)), signal.SIGKILL)
+def _running(pids: list[int]) -> bool:
+    return any((f := _stat_fields(p)) is not None and f[0] != "Z" for p in pids)
+
+
+def _kill_all(record: SandboxRecord, pids: list[int]) -> None:
+    if is_alive(record):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(record.pid, signal.SIGKILL)  # the launcher is its own process group
+    _signal(pids, signal.SIGKILL)
 
 
 async def http_answers(socket_path: str, path: str = "/") -> bool:
@@ -347,7 +383,8 @@ def find_orphans(state_dir: Path, live: set[str] | frozenset[str] = frozenset())
         found = attach(state_dir, sandbox_id)
         if found is None:
             continue
-        if not is_alive(found.record) or parent_pid(found.record.pid) != os.getpid():
+        mine = is_alive(found.record) and parent_pid(found.record.pid) == os.getpid()
+        if not mine:
             orphans.append(found)
     return orphans
 
