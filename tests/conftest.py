@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
