@@ -1,15 +1,15 @@
-"""An audit event as read back from the log (search results, exports, reports)."""
+"""The read side's view of an audit event: a plain value, detached from any session."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from labgate.audit.timestamps import from_us
 
+#: Column order of audit_event as read, written to CSV and JSON Lines.
 FIELDS = (
     "seq",
     "ts_us",
@@ -26,8 +26,11 @@ FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EventOut:
+    """One event as found by a search. `detail` stays the canonical JSON text that was
+    hashed, so an exported event can still be checked against its hash."""
+
     seq: int
     ts_us: int
     actor: str
@@ -37,28 +40,17 @@ class EventOut:
     object_kind: str
     object_id: str
     outcome: str
-    #: Canonical JSON text, exactly as hashed (so an exported event can be re-verified).
     detail: str
     prev_hash: str
     hash: str
 
     @property
     def time(self) -> dt.datetime:
+        """When it happened (UTC)."""
         return from_us(self.ts_us)
 
     @property
-    def detail_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.detail)
-        return data
-
-    @classmethod
-    def from_mapping(cls, row: Mapping[Any, Any]) -> EventOut:
-        return cls(*(row[name] for name in FIELDS))
-
-    def as_dict(self) -> dict[str, Any]:
-        """For people and JSON: the time in ISO 8601 and the detail as an object."""
-        out: dict[str, Any] = {"seq": self.seq, "time": self.time.isoformat()}
-        for name in FIELDS[1:]:
-            out[name] = getattr(self, name)
-        out["detail"] = self.detail_data
-        return out
+    def details(self) -> dict[str, Any]:
+        """`detail` parsed."""
+        value: dict[str, Any] = json.loads(self.detail)
+        return value

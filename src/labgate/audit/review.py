@@ -1,12 +1,15 @@
 """The quarterly control and the ad-hoc control of one user (LOG-5, LOG-6).
 
-A review report lists, for one institution and period, the authorisations of its people
-and clients that were active at any time in the period (each with its whole start and end
-history), how many transactions of each type each user made, the failed logins and the
-refused actions. An ad-hoc control adds every event of one user in the period. Signing
-off stores the report text with its SHA-256, so what was signed cannot change later, and
-records the sign-off in the log. Whether the caller may sign off (a security officer of
-that institution) is decided by the caller, as for every other action.
+`build_review_report` gathers what the security officer must look at: the authorisation
+register of the institution's people and clients active in the period (each with its full
+history of starts and ends), transaction statistics per user, and failed logins; for an
+ad-hoc control, every event of the one user in the period. `sign_off` stores the report
+with its SHA-256 and records the sign-off in the log, so the signed text can never change
+unnoticed. The report also holds the log's tail (last seq and hash) at the time: a copy of
+the chain's head outside the chain, against which a later truncation would show.
+
+Who may build or sign a review (the institution's security officer, AUTH-2) is decided by
+the caller; "overdue" is decided by `labgate.policy.control`.
 """
 
 from __future__ import annotations
@@ -14,61 +17,77 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from labgate import clock
 from labgate.audit.events import EventOut
-from labgate.audit.log import Actor, record_as
+from labgate.audit.log import EVENTS, Actor, record_as
 from labgate.audit.search import search
 from labgate.audit.stats import transaction_stats
 from labgate.errors import InvalidInput, NotFound
-from labgate.model.control import Review
-from labgate.model.identity import Authorisation, Institution, Person, SystemClient
+from labgate.model import Authorisation, Institution, Person, Review, SystemClient
 from labgate.policy.control import review_overdue
 from labgate.policy.decision import Decision
+from labgate.services import lookup
 from labgate.vocabulary import ReviewKind
 
-_PAGE = 10_000
+REPORT_VERSION: Final = 1
+_PAGE: Final = 10_000
 
 
 def build_review_report(
     session: Session,
     institution_code: str,
-    since: dt.datetime,
-    until: dt.datetime,
-    *,
+    period_start: dt.datetime,
+    period_end: dt.datetime,
     subject_username: str | None = None,
 ) -> dict[str, Any]:
-    """The review of `institution_code` for since <= time < until (JSON-ready)."""
-    institution = _institution(session, institution_code)
-    _check_period(since, until)
+    """The control of `institution_code` over [period_start, period_end), as JSON data.
+
+    With `subject_username`, an ad-hoc control (LOG-6): only that person's authorisations,
+    statistics and failed logins, and the full list of their events.
+    """
+    if period_end <= period_start:
+        raise InvalidInput(
+            "The reviewed period ends before it starts: give an end after its start.",
+            reason="inverted-period",
+        )
+    inst = lookup.institution(session, institution_code)
+    subject = _subject(session, inst, subject_username)
+    stats = transaction_stats(
+        session, since=period_start, until=period_end, institution=inst.code,
+        actor=subject_username,
+    )  # fmt: skip
+    failed = _all_events(
+        session, type="login.failed", institution=inst.code, actor=subject_username,
+        since=period_start, until=period_end,
+    )  # fmt: skip
     report: dict[str, Any] = {
-        "kind": ReviewKind.ADHOC.value if subject_username else ReviewKind.QUARTERLY.value,
-        "institution": {"code": institution.code, "name": institution.name},
-        "period": {"start": since.isoformat(), "end": until.isoformat()},
+        "version": REPORT_VERSION,
+        "kind": ReviewKind.ADHOC.value if subject else ReviewKind.QUARTERLY.value,
+        "institution": {"code": inst.code, "name": inst.name},
+        "period": {"start": period_start.isoformat(), "end": period_end.isoformat()},
+        "subject": subject_username,
         "generated_at": clock.now().isoformat(),
-        "authorisations": _authorisations(session, institution, since, until),
-        "transactions": [
-            {"user": r.actor, "type": r.type, "count": r.count}
-            for r in transaction_stats(
-                session, since=since, until=until, institution=institution.code
-            )
+        "authorisations": _authorisations(session, inst, subject, period_start, period_end),
+        "transaction_statistics": [
+            {"user": r.actor, "type": r.type, "count": r.count} for r in stats
         ],
-        "failed_logins": _events(
-            session, type="login.failed", institution=institution.code, since=since, until=until
-        ),
-        "denied": _events(
-            session, outcome="denied", institution=institution.code, since=since, until=until
-        ),
+        "failed_logins": [_event_json(e) for e in failed],
+        "log_tail": _log_tail(session),
     }
-    if subject_username is not None:
-        person = _person(session, institution, subject_username)
-        report["subject"] = {"username": person.username, "full_name": person.full_name}
-        report["events"] = _events(session, actor=person.username, since=since, until=until)
+    if subject is not None:
+        events = _all_events(session, actor=subject.username, since=period_start, until=period_end)
+        report["events"] = [_event_json(e) for e in events]
     return report
+
+
+def report_text(report: dict[str, Any]) -> str:
+    """The canonical JSON text of a report: what is stored and hashed."""
+    return json.dumps(report, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def sign_off(
@@ -81,28 +100,35 @@ def sign_off(
     findings: str,
     subject_username: str | None = None,
 ) -> Review:
-    """Build the report, store it signed off by `actor`, and log the sign-off."""
-    if kind not in (ReviewKind.QUARTERLY, ReviewKind.ADHOC):
-        raise InvalidInput("A review is quarterly or ad hoc.", reason="review-kind")
-    if (kind == ReviewKind.ADHOC) != (subject_username is not None):
+    """Build the report, store it signed off by `actor`, and record the sign-off."""
+    try:
+        review_kind = ReviewKind(kind)
+    except ValueError:
         raise InvalidInput(
-            "An ad-hoc control names the one user it reviews; a quarterly control names none.",
+            f"'{kind}' is not a kind of control. Choose quarterly or adhoc.",
+            reason="invalid-review-kind",
+        ) from None
+    if (review_kind is ReviewKind.ADHOC) != (subject_username is not None):
+        raise InvalidInput(
+            "An ad-hoc control reviews one named user; a quarterly control reviews everyone. "
+            "Name the user for an ad-hoc control, and only then.",
             reason="review-subject",
         )
-    institution = _institution(session, institution_code)
     report = build_review_report(
-        session, institution_code, period_start, period_end, subject_username=subject_username
+        session, institution_code, period_start, period_end, subject_username
     )
-    text = json.dumps(report, ensure_ascii=False, sort_keys=True, indent=2)
-    subject = _person(session, institution, subject_username) if subject_username else None
+    text = report_text(report)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    inst = lookup.institution(session, institution_code)
+    subject = lookup.person(session, subject_username) if subject_username else None
     review = Review(
-        institution_id=institution.id,
-        kind=kind,
+        institution_id=inst.id,
+        kind=review_kind.value,
         subject_person_id=subject.id if subject else None,
         period_start=period_start,
         period_end=period_end,
         report=text,
-        report_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        report_sha256=digest,
         findings=findings,
         signed_off_by=actor.name,
         signed_off_at=clock.now(),
@@ -114,128 +140,147 @@ def sign_off(
         actor,
         "review.adhoc" if subject else "review.signoff",
         "person" if subject else "institution",
-        subject.username if subject else institution.code,
+        subject_username or inst.code,
         detail={
             "review": review.id,
-            "institution": institution.code,
-            "period_start": period_start,
-            "period_end": period_end,
-            "report_sha256": review.report_sha256,
+            "institution": inst.code,
+            "period_start": period_start.isoformat(),
+            "period_end": period_end.isoformat(),
+            "report_sha256": digest,
         },
     )
     return review
 
 
 def review_status(session: Session, institution_code: str, now: dt.datetime) -> Decision:
-    """Whether the institution's quarterly control is up to date (allowed) or overdue."""
-    institution = _institution(session, institution_code)
+    """Whether the institution's quarterly control is up to date (denied: overdue).
+
+    Counted from the last quarterly sign-off, or before any from the day the institution
+    was registered. Ad-hoc controls do not replace the quarterly one.
+    """
+    inst = lookup.institution(session, institution_code)
     last = session.scalar(
         select(func.max(Review.signed_off_at)).where(
-            Review.institution_id == institution.id, Review.kind == ReviewKind.QUARTERLY.value
+            Review.institution_id == inst.id, Review.kind == ReviewKind.QUARTERLY.value
         )
     )
     if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=dt.UTC)  # func.max loses the column type on SQLite
-    return review_overdue(last, institution.created_at, now)
+        # func.max bypasses the column type on SQLite, which stores naive UTC.
+        last = last.replace(tzinfo=dt.UTC)
+    return review_overdue(last, inst.created_at, now)
 
 
-def _institution(session: Session, code: str) -> Institution:
-    institution = session.scalar(select(Institution).where(Institution.code == code))
-    if institution is None:
-        raise NotFound(f"There is no institution {code!r}.", reason="institution-not-found")
-    return institution
-
-
-def _person(session: Session, institution: Institution, username: str) -> Person:
-    person = session.scalar(
-        select(Person).where(Person.username == username, Person.institution_id == institution.id)
-    )
-    if person is None:
+def _subject(session: Session, inst: Institution, username: str | None) -> Person | None:
+    if username is None:
+        return None
+    person = session.scalar(select(Person).where(Person.username == username))
+    if person is None or person.institution_id != inst.id:
+        # The same answer for "no such person" and "not yours": existence is not revealed.
         raise NotFound(
-            f"There is no user {username!r} at this institution.", reason="person-not-found"
+            f"There is no user '{username}' at {inst.code}. Check the username.",
+            reason="no-such-person",
         )
     return person
 
 
-def _check_period(since: dt.datetime, until: dt.datetime) -> None:
-    if since >= until:
-        raise InvalidInput("The period must start before it ends.", reason="period")
-
-
 def _authorisations(
-    session: Session, institution: Institution, since: dt.datetime, until: dt.datetime
+    session: Session,
+    inst: Institution,
+    subject: Person | None,
+    start: dt.datetime,
+    end: dt.datetime,
 ) -> list[dict[str, Any]]:
-    """Subjects with an authorisation active at some time in the period, each with the
-    full history of their authorisations (not only the active ones)."""
-    people = {
-        p.id: p
-        for p in session.scalars(select(Person).where(Person.institution_id == institution.id))
-    }
-    clients = {
-        c.id: c
-        for c in session.scalars(
-            select(SystemClient).where(SystemClient.institution_id == institution.id)
+    """Each person and client of `inst` with an authorisation overlapping the period, with
+    their whole register history (AUTH-1: entries are ended, never deleted)."""
+    overlaps = (
+        (Authorisation.valid_from < end)
+        & (Authorisation.valid_until > start)
+        & (Authorisation.ended_at.is_(None) | (Authorisation.ended_at > start))
+    )
+    subjects: ColumnElement[bool]
+    if subject is not None:
+        subjects = Authorisation.person_id == subject.id
+    else:
+        subjects = or_(
+            Authorisation.person_id.in_(select(Person.id).where(Person.institution_id == inst.id)),
+            Authorisation.client_id.in_(
+                select(SystemClient.id).where(SystemClient.institution_id == inst.id)
+            ),
         )
-    }
+    active = session.execute(
+        select(Authorisation.person_id, Authorisation.client_id).where(subjects, overlaps)
+    ).all()
+    active_people = {p for p, _ in active if p is not None}
+    active_clients = {c for _, c in active if c is not None}
     rows = session.scalars(
         select(Authorisation)
         .where(
             or_(
-                Authorisation.person_id.in_(list(people)),
-                Authorisation.client_id.in_(list(clients)),
+                Authorisation.person_id.in_(active_people),
+                Authorisation.client_id.in_(active_clients),
             )
         )
         .order_by(Authorisation.valid_from, Authorisation.id)
     ).all()
-    history: dict[tuple[str, int], list[Authorisation]] = {}
-    for a in rows:
-        if a.person_id is not None:
-            history.setdefault(("person", a.person_id), []).append(a)
-        elif a.client_id is not None:
-            history.setdefault(("client", a.client_id), []).append(a)
-    out = []
-    for (kind, subject_id), auths in history.items():
-        if not any(_active_during(a, since, until) for a in auths):
-            continue
-        if kind == "person":
-            person = people[subject_id]
-            who = {"subject": person.username, "full_name": person.full_name}
-        else:
-            who = {"subject": clients[subject_id].name, "full_name": ""}
-        out.append({**who, "subject_kind": kind, "history": [_authorisation(a) for a in auths]})
-    return sorted(out, key=lambda s: (s["subject_kind"], s["subject"]))
+    names = _names(session, active_people, active_clients)
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = names[("person", row.person_id) if row.person_id else ("client", row.client_id)]
+        entry = out.setdefault(key[1], {"subject": key[1], "kind": key[0], "history": []})
+        entry["history"].append(
+            {
+                "id": row.id,
+                "valid_from": row.valid_from.isoformat(),
+                "valid_until": row.valid_until.isoformat(),
+                "granted_by": row.granted_by,
+                "case_reference": row.case_reference,
+                "ended_at": row.ended_at.isoformat() if row.ended_at else None,
+                "ended_by": row.ended_by,
+                "end_reason": row.end_reason,
+            }
+        )
+    return [out[k] for k in sorted(out)]
 
 
-def _active_during(a: Authorisation, since: dt.datetime, until: dt.datetime) -> bool:
-    end = a.valid_until if a.ended_at is None else min(a.valid_until, a.ended_at)
-    return a.valid_from < until and end > since
+def _names(
+    session: Session, people: set[int], clients: set[int]
+) -> dict[tuple[str, int | None], tuple[str, str]]:
+    names: dict[tuple[str, int | None], tuple[str, str]] = {}
+    for pid, username in session.execute(
+        select(Person.id, Person.username).where(Person.id.in_(people))
+    ):
+        names[("person", pid)] = ("person", username)
+    for cid, name in session.execute(
+        select(SystemClient.id, SystemClient.name).where(SystemClient.id.in_(clients))
+    ):
+        names[("client", cid)] = ("client", name)
+    return names
 
 
-def _authorisation(a: Authorisation) -> dict[str, Any]:
-    def iso(value: dt.datetime | None) -> str | None:
-        return None if value is None else value.isoformat()
+def _all_events(session: Session, **filters: Any) -> list[EventOut]:
+    """Every matching event, page by page (a report must not stop at a search limit)."""
+    events: list[EventOut] = []
+    after: int | None = None
+    while page := search(session, limit=_PAGE, after_seq=after, **filters):
+        events.extend(page)
+        after = page[-1].seq
+    return events
 
+
+def _event_json(e: EventOut) -> dict[str, Any]:
     return {
-        "id": a.id,
-        "valid_from": iso(a.valid_from),
-        "valid_until": iso(a.valid_until),
-        "granted_by": a.granted_by,
-        "case_reference": a.case_reference,
-        "created_at": iso(a.created_at),
-        "ended_at": iso(a.ended_at),
-        "ended_by": a.ended_by,
-        "end_reason": a.end_reason,
+        "seq": e.seq,
+        "time": e.time.isoformat(),
+        "actor": e.actor,
+        "type": e.type,
+        "object": f"{e.object_kind}:{e.object_id}",
+        "outcome": e.outcome,
+        "detail": e.details,
     }
 
 
-def _events(session: Session, **filters: Any) -> list[dict[str, Any]]:
-    """Every matching event, oldest first (paged through `search`)."""
-    found: list[EventOut] = []
-    before: int | None = None
-    while True:
-        page = search(session, limit=_PAGE, before_seq=before, **filters)
-        found.extend(page)
-        if len(page) < _PAGE:
-            break
-        before = page[-1].seq
-    return [e.as_dict() for e in reversed(found)]
+def _log_tail(session: Session) -> dict[str, Any]:
+    tail = session.execute(
+        select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)
+    ).first()
+    return {"seq": tail[0], "hash": tail[1]} if tail else {"seq": 0, "hash": None}

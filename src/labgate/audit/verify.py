@@ -1,28 +1,24 @@
 """Proving the audit chain intact, or naming the first broken event (LOG-2).
 
-Every event is read in `seq` order through a raw DBAPI cursor (no ORM objects) and its
-hash recomputed from its fields by `labgate.audit.chain`, the one definition of the
-encoding. Three problems are told apart:
+Every event is read in `seq` order through a raw DBAPI cursor (no ORM objects: a million
+events must verify in about two seconds) and checked three ways:
 
-- "seq gap": an event is missing (deleted, or the log does not start at 1); the missing
-  seq is named.
+- "seq gap": `seq` is not the one expected (an event was removed, or the log does not
+  start at 1); the missing seq is named.
 - "prev_hash does not match": the event does not link to the hash of the one before it.
 - "hash mismatch": its stored hash is not the hash of its own fields (it was edited).
 
-A million events must verify in about two seconds. In Python one core manages about half
-of that on a small server, so on SQLite the seq range is split between worker processes
-(fresh interpreters that import only the chain code: no fork of a threaded hub). Each
-worker checks its range against the stored hash of the event before it, and that hash is
-itself recomputed by the worker of the previous range, so the ranges together check
-every link. On PostgreSQL the server streams one cursor while Python hashes.
+A large SQLite log is split into seq ranges checked by worker processes, one per core
+(hashing is CPU-bound and the GIL would serialise threads). The log is append-only, so
+the ranges fixed at the start stay valid while others keep appending; events appended
+after the start are left for the next run.
 
 A removed tail cannot be seen from the chain alone (what is left is a valid, shorter
-chain): compare `events` and the last hash with a copy kept elsewhere for that.
+chain); compare `events` and the last hash with a copy kept elsewhere for that.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
@@ -31,21 +27,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from labgate.audit.chain import GENESIS
+from labgate.audit.timestamps import US_PER_DAY
 from labgate.audit.verify_rows import (
     BATCH,
     SELECT_ROWS,
+    SEQ_GAP,
     RangeResult,
     check_rows,
-    check_sqlite_range,
+    sqlite_batches,
 )
 from labgate.db import Database
 
-#: Below this many events one process is faster than starting workers.
+#: Below this many events, starting workers costs more than it saves.
 PARALLEL_FROM_EVENTS = 200_000
-MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -53,82 +50,127 @@ class VerifyResult:
     ok: bool
     #: Events checked and found intact (all of them when `ok`).
     events: int
-    #: The first event that is missing, edited or unlinked; None when intact.
+    #: The first event that is missing, edited or unlinked; None when intact (or when only
+    #: the daily counts are wrong).
     first_broken_seq: int | None
-    #: "hash mismatch", "seq gap" or "prev_hash does not match"; None when intact.
+    #: "hash mismatch", "seq gap", "prev_hash does not match" or "daily counts do not
+    #: match the events (day N)"; None when intact.
     problem: str | None
 
 
-def verify(db: Database, *, workers: int | None = None) -> VerifyResult:
-    """Recompute every hash of the chain in `db`, in order. `workers` (SQLite only)
-    overrides the number of processes (default: one per core, at most 4, for large logs)."""
-    if db.dialect == "sqlite":
-        return _verify_sqlite(db, workers)
-    return _verify_stream(db)
+def verify(
+    target: Database | Connection, *, workers: int | None = None, check_rollup: bool = False
+) -> VerifyResult:
+    """Recompute every hash of the chain, in order.
+
+    `workers`: processes for a large SQLite log (default: one per core; 1 checks in this
+    process). `check_rollup`: also recount the daily counts of transaction statistics from
+    the events (a full scan grouped by day; slower).
+    """
+    if isinstance(target, Database):
+        with target.read_engine.connect() as conn:
+            result = _verify_chain(conn, target, workers)
+            if result.ok and check_rollup:
+                result = _check_rollup(conn, result)
+            conn.rollback()
+            return result
+    result = _verify_chain(target, None, 1)
+    if result.ok and check_rollup:
+        result = _check_rollup(target, result)
+    return result
 
 
-def _verify_sqlite(db: Database, workers: int | None) -> VerifyResult:
-    path = db.engine.url.database
-    if not path:
-        raise ValueError("verify needs an SQLite database file")
-    with db.read_engine.connect() as conn:
-        last = conn.execute(text("SELECT max(seq) FROM audit_event")).scalar()
-    if last is None:
+def _verify_chain(conn: Connection, db: Database | None, workers: int | None) -> VerifyResult:
+    low, high = conn.execute(text("SELECT min(seq), max(seq) FROM audit_event")).one()
+    if low is None:
         return VerifyResult(True, 0, None, None)
-    if workers is None:
-        workers = 1 if last < PARALLEL_FROM_EVENTS else min(os.cpu_count() or 1, MAX_WORKERS)
-    bounds = [1 + (last * i) // workers for i in range(workers)] + [last + 1]
-    ranges = list(itertools.pairwise(bounds))
-    if workers == 1:
-        results = [check_sqlite_range(path, 1, last + 1)]
+    if low != 1:
+        return VerifyResult(False, 0, 1, SEQ_GAP)
+    workers = workers or os.cpu_count() or 1
+    path = conn.engine.url.database if db is not None else None
+    if (
+        conn.dialect.name == "sqlite"
+        and path not in (None, "", ":memory:")
+        and workers > 1
+        and high >= PARALLEL_FROM_EVENTS
+    ):
+        assert path is not None
+        return _verify_parallel(path, high, workers)
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        result, _ = check_rows(_sqlite_stream(raw, high), 1, GENESIS)
     else:
-        results = _run_workers(path, ranges)
-    return _combine(results)
+        result, _ = check_rows(_postgres_stream(raw, high), 1, GENESIS)
+    return _to_verify_result(result, high)
 
 
-def _run_workers(path: str, ranges: list[tuple[int, int]]) -> list[RangeResult]:
+def _to_verify_result(result: RangeResult, high: int) -> VerifyResult:
+    if result.broken_seq is None:
+        # min is 1, every seq up to max was there and chained: the whole log is intact.
+        return VerifyResult(True, high, None, None)
+    return VerifyResult(False, result.broken_seq - 1, result.broken_seq, result.problem)
+
+
+def _sqlite_stream(raw: Any, high: int) -> Iterator[list[Any]]:
+    saved = raw.text_factory
+    try:
+        yield from sqlite_batches(raw, 1, high + 1)
+    finally:
+        # sqlite_batches may switch to lenient decoding; the pooled connection must not keep it.
+        raw.text_factory = saved
+
+
+def _postgres_stream(raw: Any, high: int) -> Iterator[list[Any]]:
+    # A named (server-side) cursor: rows arrive in batches instead of all at once.
+    with raw.cursor(name="labgate_audit_verify") as cur:
+        cur.itersize = BATCH
+        cur.execute(f"{SELECT_ROWS} WHERE seq <= %s ORDER BY seq", (high,))
+        while batch := cur.fetchmany(BATCH):
+            yield batch
+
+
+def _verify_parallel(path: str, high: int, workers: int) -> VerifyResult:
+    step = -(-high // workers)
+    bounds = [(first, min(first + step, high + 1)) for first in range(1, high + 1, step)]
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "labgate.audit.verify_rows", path, str(a), str(b)],
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
-        for a, b in ranges
+        for a, b in bounds
     ]
-    results = []
+    results: list[RangeResult] = []
     for proc in procs:
-        out, _ = proc.communicate()
+        out, err = proc.communicate()
         if proc.returncode != 0:
-            raise RuntimeError(f"an audit verify worker failed (exit status {proc.returncode})")
-        results.append(RangeResult(**json.loads(out)))
-    return results
-
-
-def _combine(results: list[RangeResult]) -> VerifyResult:
-    intact = 0
+            raise RuntimeError(f"an audit verification worker failed: {err.strip()}")
+        results.append(RangeResult(*json.loads(out)))
+    # The ranges are in seq order, so the first broken range holds the first broken event.
     for result in results:
-        intact += result.intact
         if result.broken_seq is not None:
-            return VerifyResult(False, intact, result.broken_seq, result.problem)
-    return VerifyResult(True, intact, None, None)
+            return _to_verify_result(result, high)
+    return VerifyResult(True, high, None, None)
 
 
-def _verify_stream(db: Database) -> VerifyResult:
-    raw = db.read_engine.raw_connection()
-    try:
-        result, _ = check_rows(_pg_batches(raw.driver_connection), 1, GENESIS)
-    finally:
-        raw.rollback()
-        raw.close()
-    return _combine([result])
-
-
-def _pg_batches(conn: Any) -> Iterator[list[Any]]:
-    # A named (server-side) cursor: rows arrive in batches, not all at once.
-    cur = conn.cursor(name="labgate_audit_verify")
-    try:
-        cur.execute(f"{SELECT_ROWS} ORDER BY seq")
-        while batch := cur.fetchmany(BATCH):
-            yield batch
-    finally:
-        cur.close()
+def _check_rollup(conn: Connection, chain: VerifyResult) -> VerifyResult:
+    """Recount events per (day, actor, type, institution) and compare with the rollup."""
+    # Integer division truncates; times are after 1970, so it is the floor, as in `day_of`.
+    counted = conn.execute(
+        text(
+            f"SELECT ts_us / {US_PER_DAY} AS day, actor, type, institution, count(*) "
+            "FROM audit_event GROUP BY 1, 2, 3, 4"
+        )
+    ).all()
+    stored = conn.execute(
+        text("SELECT day, actor, type, institution, count FROM audit_daily_count WHERE count > 0")
+    ).all()
+    want = {tuple(r[:4]): r[4] for r in counted}
+    have = {tuple(r[:4]): r[4] for r in stored}
+    if want == have:
+        return chain
+    day = min(k[0] for k in want.keys() | have.keys() if want.get(k) != have.get(k))
+    return VerifyResult(
+        False, chain.events, None, f"daily counts do not match the events (day {day})"
+    )

@@ -1,7 +1,10 @@
 """Checking a run of audit_event rows against the chain (stdlib only: runs in workers).
 
-This module imports nothing heavier than `labgate.audit.chain`, so that the worker
-processes `verify` starts come up in a few milliseconds.
+`verify` splits a large SQLite log into seq ranges and checks them in parallel, each in a
+`python -m labgate.audit.verify_rows PATH FIRST END` process. This module imports nothing
+heavier than `labgate.audit.chain`, so such a worker is up in a few tens of milliseconds,
+and it never imports the caller's `__main__` (as multiprocessing's spawn would: a hub or
+CLI whose startup takes longer than the check itself).
 """
 
 from __future__ import annotations
@@ -11,88 +14,88 @@ import hashlib
 import json
 import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from labgate.audit.chain import GENESIS, canonical_text
 
-# CAST AS TEXT: a value tampered into a BLOB comes back as text with the same bytes, so it
-# goes through the same encoding (and a str-only encoding stays one-to-one).
-_TEXT_COLUMNS = ("actor", "actor_kind", "institution", "type", "object_kind", "object_id")
+# The columns in the order `canonical_text` takes them after prev_hash, then the two hashes.
+# No CASTs: a value tampered into another storage class (a BLOB, a REAL time, NULL) comes
+# back as another Python type, whose encoding either fails or differs: a hash mismatch.
 SELECT_ROWS = (
-    "SELECT seq, ts_us, "
-    + ", ".join(f"CAST({c} AS TEXT)" for c in _TEXT_COLUMNS)
-    + ", CAST(outcome AS TEXT), CAST(detail AS TEXT), CAST(prev_hash AS TEXT), hash "
-    "FROM audit_event"
+    "SELECT seq, ts_us, actor, actor_kind, institution, type, object_kind, object_id, "
+    "outcome, detail, prev_hash, hash FROM audit_event"
 )
 BATCH = 5_000
+
+SEQ_GAP = "seq gap"
+PREV_MISMATCH = "prev_hash does not match"
+HASH_MISMATCH = "hash mismatch"
 
 
 class RangeResult(NamedTuple):
     #: Events found intact, from the first of the range on.
     intact: int
+    #: The first seq found missing, unlinked or edited; None when the range is intact.
     broken_seq: int | None
     problem: str | None
 
 
 def check_rows(
-    batches: Iterable[Sequence[Sequence[Any]]], first_seq: int, prev: str | None
+    batches: Iterable[Sequence[Sequence[Any]]], first_seq: int, link: str | None
 ) -> tuple[RangeResult, int]:
     """Check rows (columns as SELECT_ROWS) that should be `first_seq`, `first_seq`+1, ...
-    chained to `prev` (None: the event before is missing). Returns the result and the
+    chained to the hash `link` (None: the event before is missing). Returns the result and the
     next seq expected."""
     sha256 = hashlib.sha256
     expected = first_seq
+    last = link  # the hash the next row must link to
     for batch in batches:
         for row in batch:
-            seq, ts, actor, kind, inst, type_, okind, oid, outcome, detail, prev_hash, digest = row
+            seq, ts_us, actor, kind, inst, type_, okind, oid, outcome, detail, prev, digest = row
             if seq != expected:
-                return RangeResult(expected - first_seq, expected, "seq gap"), expected
-            if prev_hash != prev:
-                broken = RangeResult(expected - first_seq, seq, "prev_hash does not match")
-                return broken, expected
+                return RangeResult(expected - first_seq, expected, SEQ_GAP), expected
+            if prev != last:
+                return RangeResult(expected - first_seq, seq, PREV_MISMATCH), expected
             try:
                 text = canonical_text(
-                    prev_hash, seq, ts, actor, kind, inst, type_, okind, oid, outcome, detail
+                    prev, seq, ts_us, actor, kind, inst, type_, okind, oid, outcome, detail
                 ).encode("utf-8")
             except (TypeError, ValueError):
-                # A number where text belongs, a float time, text that is not Unicode:
-                # `record` never writes these, so the event was altered.
-                return RangeResult(expected - first_seq, seq, "hash mismatch"), expected
+                # NULL, a float time, text that is not Unicode: `record` never writes
+                # these, so the event was altered.
+                return RangeResult(expected - first_seq, seq, HASH_MISMATCH), expected
             if sha256(text).hexdigest() != digest:
-                return RangeResult(expected - first_seq, seq, "hash mismatch"), expected
-            prev = digest
+                return RangeResult(expected - first_seq, seq, HASH_MISMATCH), expected
+            last = digest
             expected += 1
     return RangeResult(expected - first_seq, None, None), expected
 
 
 def check_sqlite_range(path: str, first_seq: int, end_seq: int) -> RangeResult:
     """Check events `first_seq` <= seq < `end_seq` of the SQLite database at `path`."""
-    # These rows hold no cycles; the collector would only rescan a million row tuples.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        prev = _stored_hash(conn, first_seq - 1)
-        result, expected = check_rows(_sqlite_batches(conn, first_seq, end_seq), first_seq, prev)
+        prev = stored_hash(conn, first_seq - 1)
+        result, expected = check_rows(sqlite_batches(conn, first_seq, end_seq), first_seq, prev)
         if result.broken_seq is None and expected != end_seq:
             # The range ended early: the rows up to end_seq are missing.
-            return RangeResult(result.intact, expected, "seq gap")
+            return RangeResult(result.intact, expected, SEQ_GAP)
         return result
     finally:
         conn.close()
-        if was_enabled:
-            gc.enable()
 
 
-def _stored_hash(conn: sqlite3.Connection, seq: int) -> str | None:
+def stored_hash(conn: sqlite3.Connection, seq: int) -> str | None:
+    """The hash stored for event `seq` (GENESIS before the first), None if it is missing."""
     if seq == 0:
         return GENESIS
     row = conn.execute("SELECT hash FROM audit_event WHERE seq = ?", (seq,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def _sqlite_batches(conn: sqlite3.Connection, first_seq: int, end_seq: int) -> Iterable[list[Any]]:
+def sqlite_batches(conn: sqlite3.Connection, first_seq: int, end_seq: int) -> Iterator[list[Any]]:
+    """Rows first_seq <= seq < end_seq in seq order, in batches."""
     query = f"{SELECT_ROWS} WHERE seq >= ? AND seq < ? ORDER BY seq"
     cur = conn.execute(query, (first_seq, end_seq))
     next_seq = first_seq
@@ -111,11 +114,14 @@ def _sqlite_batches(conn: sqlite3.Connection, first_seq: int, end_seq: int) -> I
         yield batch
 
 
-def main(argv: Sequence[str]) -> None:
-    """`python -m labgate.audit.verify_rows PATH FIRST END`: one worker of `verify`."""
-    path, first, end = argv
-    print(json.dumps(check_sqlite_range(path, int(first), int(end))._asdict()))
+def main(argv: Sequence[str]) -> int:
+    """Worker entry point: check one range, print the result as a JSON array."""
+    path, first, end = argv[0], int(argv[1]), int(argv[2])
+    # A worker holds no reference cycles; the collector would only rescan row tuples.
+    gc.disable()
+    print(json.dumps(list(check_sqlite_range(path, first, end))))
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))
