@@ -27,7 +27,7 @@ c.Spawner.cmd = [sys.executable, env["TEST_WORKSPACE_SCRIPT"]]
 c.Spawner.start_timeout = 30
 c.Spawner.http_timeout = 30
 
-enforcer = {"name": "labgate-enforcer"}
+enforcer: dict[str, object] = {"name": "labgate-enforcer"}
 if env.get("TEST_ENFORCER_COMMAND"):
     enforcer["command"] = json.loads(env["TEST_ENFORCER_COMMAND"])
     enforcer["environment"] = {

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 import pytest
 from traitlets.config import Config
 
@@ -66,7 +66,7 @@ def test_the_hub_managed_enforcer_stops_an_expired_workspace_within_a_minute_eve
             projects.expire_project(s, ADMIN, code="inc", reason="Study finished early.")
         assert hub.wait_stopped(alice, "inc", seconds=90), hub.log_tail()
         assert [p.pid for p in _enforcer_processes(hub.process.pid)] != [first.pid]
-        assert sorted(d["project"] for d in world.details("enforcer.stop")) == ["fam", "inc"]
+        assert sorted(str(d["project"]) for d in world.details("enforcer.stop")) == ["fam", "inc"]
     finally:
         hub.stop_everything()
         stop_hub(hub)
