@@ -9,6 +9,10 @@ REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO.parent / "shared" / "REQUIREMENTS.md"
 SPEC_ID = re.compile(r"^\| ([A-Z]+-\d+(?:\.\d+)?) \|", re.M)
 USED_ID = re.compile(r"""requirement\(\s*["']([^"']*)["']""")
+# A marker carries exactly one literal ID, the form ../shared/tools/requirement-coverage counts:
+# requirement("A-1", "B-2") or requirement(SOME_NAME) would hide an ID from it.
+MARKER = re.compile(r"mark\.requirement\(([^)]*)\)")
+ONE_LITERAL = re.compile(r"""\s*(["'])[^"']*\1\s*""")
 
 
 def spec_ids() -> set[str]:
@@ -40,9 +44,23 @@ def test_every_requirement_marker_names_an_id_from_requirements_md() -> None:
     )
 
 
+def test_every_requirement_marker_carries_exactly_one_literal_id() -> None:
+    bad = [
+        f"{path.relative_to(REPO)}: requirement({args})"
+        for path in sorted((REPO / "tests").rglob("*.py"))
+        if path.resolve() != Path(__file__).resolve()
+        for args in MARKER.findall(path.read_text(encoding="utf-8"))
+        if not ONE_LITERAL.fullmatch(args)
+    ]
+    assert not bad, "write one marker per ID, as a string literal: " + "; ".join(bad)
+
+
 def test_the_requirement_pattern_sees_markers_and_rejects_unknown_ids() -> None:
     # Built from the spec, so that this file itself carries no requirement.
     known = sorted(spec_ids())[0]
     sample = f"@pytest.mark.requirement(\"{known}\")\n@pytest.mark.requirement( 'ZZZ-0' )\n"
     assert USED_ID.findall(sample) == [known, "ZZZ-0"]
     assert "ZZZ-0" not in spec_ids()
+    assert [bool(ONE_LITERAL.fullmatch(a)) for a in MARKER.findall(sample)] == [True, True]
+    several = "@pytest.mark.requirement('A-1', 'B-2')\n@pytest.mark.requirement(RULE)\n"
+    assert [bool(ONE_LITERAL.fullmatch(a)) for a in MARKER.findall(several)] == [False, False]
