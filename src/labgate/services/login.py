@@ -37,7 +37,7 @@ from labgate.model import (
 )
 from labgate.model.audit import AuditEvent
 from labgate.policy.decision import Decision
-from labgate.policy.facts import InstitutionFacts, PersonFacts, ProjectFacts
+from labgate.policy.facts import InstitutionFacts, MembershipFacts, PersonFacts, ProjectFacts
 from labgate.policy.identity import may_log_in
 from labgate.policy.workspaces import active_membership, usable_projects
 from labgate.services.facts import institution_facts, person_facts, project_facts
@@ -349,7 +349,9 @@ def _access(session: Session, person: Person, terms: TermsVersion, now: dt.datet
     )
 
 
-def _membership(person: PersonFacts, project: ProjectFacts, now: dt.datetime) -> Any:
+def _membership(
+    person: PersonFacts, project: ProjectFacts, now: dt.datetime
+) -> MembershipFacts | None:
     m = active_membership(person, project, now.date())
     return m if m is not None and m.role in MEMBER_HUB_ROLES else None
 
