@@ -172,12 +172,26 @@ def refresh(db: Database, username: str, now: dt.datetime) -> Access | None:
         else:
             reason = decision.reason if not decision.allowed else "no-terms-published"
     with db.session() as session:
-        record(
-            session, actor=username, actor_kind=ActorKind.PERSON.value,
-            institution=_institution_code(session, username), type="logout",
-            object_kind="person", object_id=username, detail={"reason": reason, "by": "refresh"},
-        )  # fmt: skip
+        # The hub refreshes on every request until the person logs in again: one logout
+        # event for the ended session, not one per request.
+        if not _already_logged_out(session, username):
+            record(
+                session, actor=username, actor_kind=ActorKind.PERSON.value,
+                institution=_institution_code(session, username), type="logout",
+                object_kind="person", object_id=username,
+                detail={"reason": reason, "by": "refresh"},
+            )  # fmt: skip
     return None
+
+
+def _already_logged_out(session: Session, username: str) -> bool:
+    last = session.scalar(
+        select(AuditEvent.type)
+        .where(AuditEvent.actor == username, AuditEvent.type.in_(("login", "logout")))
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    )
+    return last == "logout"
 
 
 # -- the steps of a login ------------------------------------------------------------------
