@@ -56,6 +56,8 @@ from labgate.workspace import (
     parse_bind,
 )
 
+#: jupyter_server's default port: the only one it accepts beside --ServerApp.sock.
+JUPYTER_DEFAULT_PORT = 8888
 #: Where the hub's Python environment appears inside a workspace when it is not under /usr.
 ENV_MOUNT = "/opt/labgate/env"
 
@@ -482,6 +484,11 @@ class LabgateSandboxSpawner(LabgateSpawnerMixin, Spawner):  # type: ignore[misc]
         plain = {k: v for k, v in hub_env.items() if k.startswith("JUPYTERHUB_")}
         secret = {"JUPYTERHUB_API_TOKEN": plain.pop("JUPYTERHUB_API_TOKEN", "")}
         plain["JUPYTERHUB_API_URL"] = api_url
+        # The server listens on --ServerApp.sock only. jupyter_server refuses a socket
+        # together with any port but its default, and jupyterhub.singleuser takes the port
+        # from this URL: name the default port, which is never bound.
+        path = urlparse(plain.get("JUPYTERHUB_SERVICE_URL", "")).path or "/"
+        plain["JUPYTERHUB_SERVICE_URL"] = f"http://127.0.0.1:{JUPYTER_DEFAULT_PORT}{path}"
         plain["JUPYTERHUB_ACTIVITY_URL"] = url_path_join(
             api_url, "users", getattr(self.user, "escaped_name", self.user.name), "activity"
         )
