@@ -104,3 +104,48 @@ def build_pod_fields(spec: WorkspaceSpec, store_root: str, settings: KubeSetting
         # No service links: a workspace learns no other service's address from its env.
         extra_pod_config={"enableServiceLinks": False},
     )
+
+
+#: Pod spec keys that would bypass labgate's volumes, identity or isolation.
+GUARDED_POD_KEYS = frozenset(
+    {
+        "volumes", "securityContext", "serviceAccountName", "serviceAccount",
+        "automountServiceAccountToken", "hostNetwork", "hostPID", "hostIPC", "hostUsers",
+        "initContainers", "containers", "ephemeralContainers", "shareProcessNamespace",
+        "enableServiceLinks",
+    }
+)  # fmt: skip
+#: Container keys that would bypass labgate's mounts or security context.
+GUARDED_CONTAINER_KEYS = frozenset({"volumeMounts", "volumeDevices", "securityContext", "envFrom"})
+
+
+class UnsafePodOverride(ValueError):
+    """Operator configuration would widen a workspace pod beyond its spec."""
+
+
+def check_pod_overrides(
+    extra_pod_config: Mapping[str, Any],
+    extra_container_config: Mapping[str, Any],
+    *,
+    init_containers: bool,
+    extra_containers: bool,
+) -> None:
+    """Refuse configuration that would give a workspace more than its spec (DATA-8, WS-2).
+
+    KubeSpawner merges `extra_pod_config` over the pod it builds, so a `volumes` key there
+    would replace labgate's. Such settings are an operator's mistake; the start fails
+    with the setting named rather than running a pod that sees too much.
+    """
+    problems = [f"KubeSpawner.extra_pod_config.{k}" for k in sorted(extra_pod_config)
+                if k in GUARDED_POD_KEYS]  # fmt: skip
+    problems += [f"KubeSpawner.extra_container_config.{k}" for k in sorted(extra_container_config)
+                 if k in GUARDED_CONTAINER_KEYS]  # fmt: skip
+    if init_containers:
+        problems.append("KubeSpawner.init_containers")
+    if extra_containers:
+        problems.append("KubeSpawner.extra_containers")
+    if problems:
+        raise UnsafePodOverride(
+            "These settings would widen a workspace pod beyond its workspace spec; remove "
+            "them: " + ", ".join(problems) + "."
+        )

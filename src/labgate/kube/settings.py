@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 #: Labels of Zero to JupyterHub's hub and proxy pods (its `app` and `component` labels).
 HUB_POD_LABELS: Mapping[str, str] = MappingProxyType({"app": "jupyterhub", "component": "hub"})
@@ -88,3 +88,30 @@ class KubeSettings:
     read_only_root_filesystem: bool = True
     #: Pod Security Standard enforced on project namespaces by the API server.
     pod_security_level: Literal["restricted", "baseline"] = "restricted"
+
+
+def data_source_from_config(config: Mapping[str, Any]) -> DataSource:
+    """The data source from its configuration (`LabgateKubeSpawner.data_source`, or the
+    chart's `dataStore.source`), with the key and the accepted form named on error."""
+    key = "LabgateKubeSpawner.data_source"
+    if len(config) != 1 or next(iter(config)) not in ("nfs", "csi"):
+        raise ValueError(
+            f"{key} must have exactly one key, 'nfs' or 'csi', for example "
+            '{"nfs": {"server": "nfs.example.org", "path": "/exports/labgate"}}; '
+            f"got {sorted(config)}."
+        )
+    kind, body = next(iter(config.items()))
+    try:
+        if kind == "nfs":
+            return NfsSource(server=str(body["server"]), path=str(body["path"]))
+        secret = body.get("nodeStageSecretRef")
+        return CsiSource(
+            driver=str(body["driver"]),
+            volume_handle_prefix=str(body["volumeHandlePrefix"]),
+            volume_attributes={str(k): str(v) for k, v in body.get("volumeAttributes", {}).items()},
+            root_path_attribute=body.get("rootPathAttribute"),
+            root_path=str(body.get("rootPath", "/")),
+            node_stage_secret=(str(secret["namespace"]), str(secret["name"])) if secret else None,
+        )
+    except KeyError as missing:
+        raise ValueError(f"{key}.{kind} needs the key {missing}.") from None
