@@ -2,10 +2,10 @@
 
 `build_review_report` gathers what the security officer must look at: the authorisation
 register of the institution's people and clients active in the period (each with its full
-history of starts and ends), transaction statistics per user, and failed logins; for an
-ad-hoc control, every event of the one user in the period. `sign_off` stores the report
-with its SHA-256 and records the sign-off in the log, so the signed text can never change
-unnoticed. The report also holds the log's tail (last seq and hash) at the time: a copy of
+history of starts and ends), transaction statistics per user, failed logins and refused
+actions; for an ad-hoc control, the same for the one user plus every event of theirs in the
+period. `sign_off` stores the report with its SHA-256 and records the sign-off in the log,
+so the signed text can never change unnoticed. The report also holds the log's tail (last seq and hash) at the time: a copy of
 the chain's head outside the chain, against which a later truncation would show.
 
 Who may build or sign a review (the institution's security officer, AUTH-2) is decided by
@@ -65,6 +65,10 @@ def build_review_report(
         session, type="login.failed", institution=inst.code, actor=subject_username,
         since=period_start, until=period_end,
     )  # fmt: skip
+    denied = _all_events(
+        session, outcome="denied", institution=inst.code, actor=subject_username,
+        since=period_start, until=period_end,
+    )  # fmt: skip
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
         "kind": ReviewKind.ADHOC.value if subject else ReviewKind.QUARTERLY.value,
@@ -77,6 +81,7 @@ def build_review_report(
             {"user": r.actor, "type": r.type, "count": r.count} for r in stats
         ],
         "failed_logins": [_event_json(e) for e in failed],
+        "denied": [_event_json(e) for e in denied],
         "log_tail": _log_tail(session),
     }
     if subject is not None:
