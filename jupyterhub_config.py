@@ -8,6 +8,8 @@ sets. Every rule lives in labgate's policy module, not here.
 import os
 import sys
 
+from labgate.hub.authenticator import TEMPLATE_DIR
+
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 
 env = os.environ
@@ -28,6 +30,8 @@ c.ConfigurableHTTPProxy.pid_file = f"{hub_dir}/jupyterhub-proxy.pid"
 c.JupyterHub.allow_named_servers = True
 c.JupyterHub.named_server_limit_per_user = 0
 c.JupyterHub.authenticator_class = "labgate"
+# labgate's login page: the one-time code and the terms of use (AUTH-3, AUTH-4).
+c.JupyterHub.template_paths = [str(TEMPLATE_DIR)]
 c.JupyterHub.spawner_class = "labgate-sandbox"
 
 c.LabgateAuthenticator.db_url = db_url
