@@ -5,8 +5,9 @@ register of the institution's people and clients active in the period (each with
 history of starts and ends), transaction statistics per user, failed logins and refused
 actions; for an ad-hoc control, the same for the one user plus every event of theirs in the
 period. `sign_off` stores the report with its SHA-256 and records the sign-off in the log,
-so the signed text can never change unnoticed. The report also holds the log's tail (last seq and hash) at the time: a copy of
-the chain's head outside the chain, against which a later truncation would show.
+so the signed text can never change unnoticed. The report also holds the log's tail (last
+seq and hash) at the time: a copy of the chain's head outside the chain, against which a
+later truncation would show.
 
 Who may build or sign a review (the institution's security officer, AUTH-2) is decided by
 the caller; "overdue" is decided by `labgate.policy.control`.

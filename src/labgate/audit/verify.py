@@ -63,9 +63,10 @@ def verify(
 ) -> VerifyResult:
     """Recompute every hash of the chain, in order.
 
-    `workers`: processes for a large SQLite log (default: one per core; 1 checks in this
-    process). `check_rollup`: also recount the daily counts of transaction statistics from
-    the events (a full scan grouped by day; slower).
+    `workers`: processes for an SQLite log (default: one per core from
+    PARALLEL_FROM_EVENTS events on, else 1, which checks in this process).
+    `check_rollup`: also recount the daily counts of transaction statistics from the
+    events (a full scan grouped by day; slower).
     """
     if isinstance(target, Database):
         with target.read_engine.connect() as conn:
@@ -86,16 +87,11 @@ def _verify_chain(conn: Connection, db: Database | None, workers: int | None) ->
         return VerifyResult(True, 0, None, None)
     if low != 1:
         return VerifyResult(False, 0, 1, SEQ_GAP)
-    workers = workers or os.cpu_count() or 1
+    if workers is None:
+        workers = (os.cpu_count() or 1) if high >= PARALLEL_FROM_EVENTS else 1
     path = conn.engine.url.database if db is not None else None
-    if (
-        conn.dialect.name == "sqlite"
-        and path not in (None, "", ":memory:")
-        and workers > 1
-        and high >= PARALLEL_FROM_EVENTS
-    ):
-        assert path is not None
-        return _verify_parallel(path, high, workers)
+    if conn.dialect.name == "sqlite" and path and path != ":memory:" and workers > 1:
+        return _verify_parallel(path, high, min(workers, high))
     raw = conn.connection.driver_connection
     if conn.dialect.name == "sqlite":
         result, _ = check_rows(_sqlite_stream(raw, high), 1, GENESIS)
