@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from labgate.errors import InvalidInput
 from labgate.kube import names
@@ -96,3 +98,17 @@ def test_codes_are_label_values_unchanged_so_selectors_can_use_them() -> None:
     assert names.code_label("fam-2026", "project") == "fam-2026"
     with pytest.raises(InvalidInput):
         names.code_label("Fam 2026", "project")
+
+
+codes = st.from_regex(r"[a-z][a-z0-9]{0,9}(-[a-z0-9]{1,9}){0,3}", fullmatch=True).filter(
+    lambda c: len(c) <= 40
+)
+
+
+@given(codes, codes, st.sampled_from(["labgate", "lg", "a" * 20]))
+def test_namespace_names_are_dns_labels_and_distinct_for_distinct_codes(
+    first: str, second: str, prefix: str
+) -> None:
+    a, b = names.namespace_name(prefix, first), names.namespace_name(prefix, second)
+    assert names.DNS_LABEL.match(a) and len(a) <= names.DNS_LABEL_MAX
+    assert (a == b) == (first == second)
