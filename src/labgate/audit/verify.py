@@ -23,7 +23,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,10 +94,13 @@ def _verify_chain(conn: Connection, db: Database | None, workers: int | None) ->
     if conn.dialect.name == "sqlite" and path and path != ":memory:" and workers > 1:
         return _verify_parallel(path, high, min(workers, high))
     raw = conn.connection.driver_connection
-    if conn.dialect.name == "sqlite":
-        result, _ = check_rows(_sqlite_stream(raw, high), 1, GENESIS)
-    else:
-        result, _ = check_rows(_postgres_stream(raw, high), 1, GENESIS)
+    stream = (
+        _sqlite_stream(raw, high) if conn.dialect.name == "sqlite" else _postgres_stream(raw, high)
+    )
+    # closing: a break found early must close the cursor now, inside this transaction,
+    # not whenever the half-read generator is collected.
+    with closing(stream):
+        result, _ = check_rows(stream, 1, GENESIS)
     return _to_verify_result(result, high)
 
 
@@ -107,7 +111,7 @@ def _to_verify_result(result: RangeResult, high: int) -> VerifyResult:
     return VerifyResult(False, result.broken_seq - 1, result.broken_seq, result.problem)
 
 
-def _sqlite_stream(raw: Any, high: int) -> Iterator[list[Any]]:
+def _sqlite_stream(raw: Any, high: int) -> Generator[list[Any]]:
     saved = raw.text_factory
     try:
         yield from sqlite_batches(raw, 1, high + 1)
@@ -116,7 +120,7 @@ def _sqlite_stream(raw: Any, high: int) -> Iterator[list[Any]]:
         raw.text_factory = saved
 
 
-def _postgres_stream(raw: Any, high: int) -> Iterator[list[Any]]:
+def _postgres_stream(raw: Any, high: int) -> Generator[list[Any]]:
     # A named (server-side) cursor: rows arrive in batches instead of all at once.
     with raw.cursor(name="labgate_audit_verify") as cur:
         cur.itersize = BATCH
