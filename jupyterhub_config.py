@@ -24,6 +24,7 @@ c.JupyterHub.hub_port = int(env.get("LABGATE_HUB_PORT", "8081"))
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env.get('LABGATE_PROXY_API_PORT', '8001')}"
 c.JupyterHub.db_url = f"sqlite:///{hub_dir}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = f"{hub_dir}/jupyterhub_cookie_secret"
+c.JupyterHub.proxy_class = "labgate-chp"
 c.ConfigurableHTTPProxy.pid_file = f"{hub_dir}/jupyterhub-proxy.pid"
 
 # One workspace per (person, project): a named server at /user/<name>/<project>.
