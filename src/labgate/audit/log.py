@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
-from sqlalchemy import Connection, Table, insert, select, text
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -41,16 +41,6 @@ APPEND_LOCK_KEY: Final = 0x6C61_6267_6175_6474
 
 _ACTOR_KINDS: Final = frozenset(k.value for k in ActorKind)
 _OUTCOMES: Final = frozenset(o.value for o in Outcome)
-#: Column widths of audit_event; checked here so SQLite refuses what PostgreSQL would.
-_WIDTHS: Final = {
-    "actor": 160,
-    "actor_kind": 16,
-    "institution": 64,
-    "type": 64,
-    "object_kind": 32,
-    "object_id": 300,
-    "outcome": 16,
-}
 
 
 @dataclass(frozen=True)
@@ -130,7 +120,7 @@ def record(
     """Append one event in `session`'s transaction and return it (not attached to it)."""
     event = EventIn(actor, actor_kind, institution, type, object_kind, object_id, outcome, detail)
     row = _append(session.connection(), [event])[0]
-    return AuditEvent(**row)
+    return AuditEvent(**dict(zip(_COLUMNS, row, strict=True)))
 
 
 def record_as(
@@ -163,7 +153,7 @@ def record_many(session: Session, events: Sequence[EventIn]) -> int:
     return len(_append(session.connection(), events))
 
 
-def _append(conn: Connection, events: Sequence[EventIn]) -> list[dict[str, Any]]:
+def _append(conn: Connection, events: Sequence[EventIn]) -> list[tuple[Any, ...]]:
     # Validate and encode everything before taking the lock: the lock is held until the
     # caller commits, so the time spent under it should be the inserts and nothing else.
     prepared = [_prepare(e) for e in events]
@@ -175,54 +165,80 @@ def _append(conn: Connection, events: Sequence[EventIn]) -> list[dict[str, Any]]
     seq, prev = (tail[0], tail[1]) if tail is not None else (0, GENESIS)
     # The time is read under the lock, so times follow the chain order (given a sane clock).
     now_us = to_us(clock.now())
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     counts: Counter[tuple[int, str, str, str]] = Counter()
-    for p, at_us in prepared:
+    for actor, kind, inst, type_, okind, oid, outcome, detail, at_us in prepared:
         seq += 1
         ts_us = now_us if at_us is None else at_us
-        digest = event_hash(
-            prev, seq, ts_us, p["actor"], p["actor_kind"], p["institution"], p["type"],
-            p["object_kind"], p["object_id"], p["outcome"], p["detail"],
-        )  # fmt: skip
-        rows.append({**p, "seq": seq, "ts_us": ts_us, "prev_hash": prev, "hash": digest})
-        counts[(day_of(ts_us), p["actor"], p["type"], p["institution"])] += 1
+        digest = event_hash(prev, seq, ts_us, actor, kind, inst, type_, okind, oid, outcome, detail)
+        rows.append(
+            (seq, ts_us, actor, kind, inst, type_, okind, oid, outcome, detail, prev, digest)
+        )
+        counts[(day_of(ts_us), actor, type_, inst)] += 1
         prev = digest
-    conn.execute(insert(EVENTS), rows)
+    # Plain DBAPI executemany of tuples: SQLAlchemy's per-row parameter processing would
+    # cost as much as the hashing, and these columns need no conversion.
+    conn.exec_driver_sql(_insert_sql(conn.dialect.paramstyle), rows)
     _add_daily_counts(conn, counts)
     return rows
 
 
-def _prepare(event: EventIn) -> tuple[dict[str, str], int | None]:
+#: audit_event's columns in the order `_append` builds its rows.
+_COLUMNS: Final = (
+    "seq", "ts_us", "actor", "actor_kind", "institution", "type", "object_kind", "object_id",
+    "outcome", "detail", "prev_hash", "hash",
+)  # fmt: skip
+
+
+def _insert_sql(paramstyle: str) -> str:
+    mark = "?" if paramstyle == "qmark" else "%s"  # sqlite3; psycopg
+    return (
+        f"INSERT INTO audit_event ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
+    )
+
+
+#: The string fields of an event in `_prepare`'s order, with their column widths: checked
+#: here so that SQLite refuses what PostgreSQL would.
+_FIELD_WIDTHS: Final = (
+    ("actor", 160),
+    ("actor_kind", 16),
+    ("institution", 64),
+    ("type", 64),
+    ("object_kind", 32),
+    ("object_id", 300),
+    ("outcome", 16),
+)
+_OBJECT_ID_WIDTH: Final = 300
+
+
+def _prepare(event: EventIn) -> tuple[Any, ...]:
+    """The event's fields as stored (widths checked, detail canonical) and its time."""
     check_type(event.type)
     if event.actor_kind not in _ACTOR_KINDS:
         raise ValueError(f"unknown actor kind {event.actor_kind!r}")
     if event.outcome not in _OUTCOMES:
         raise ValueError(f"unknown audit outcome {event.outcome!r}")
-    detail = dict(event.detail or {})
+    detail = event.detail
     object_id = event.object_id
-    if len(object_id) > _WIDTHS["object_id"]:
+    if isinstance(object_id, str) and len(object_id) > _OBJECT_ID_WIDTH:
         # A long path must not make the action fail: keep it whole in the detail.
-        detail["full_object_id"] = object_id
-        object_id = object_id[: _WIDTHS["object_id"] - 1] + "…"
-    fields = {
-        "actor": event.actor,
-        "actor_kind": event.actor_kind,
-        "institution": event.institution,
-        "type": event.type,
-        "object_kind": event.object_kind,
-        "object_id": object_id,
-        "outcome": event.outcome,
-    }
-    for name, value in fields.items():
+        detail = {**(detail or {}), "full_object_id": object_id}
+        object_id = object_id[: _OBJECT_ID_WIDTH - 1] + "…"
+    fields = (
+        event.actor, event.actor_kind, event.institution, event.type, event.object_kind,
+        object_id, event.outcome,
+    )  # fmt: skip
+    for (name, width), value in zip(_FIELD_WIDTHS, fields, strict=True):
         if not isinstance(value, str):
             raise TypeError(f"audit field {name} must be a string, not {type(value).__name__}")
-        if len(value) > _WIDTHS[name]:
-            raise ValueError(f"audit field {name} is longer than {_WIDTHS[name]} characters")
+        if len(value) > width:
+            raise ValueError(f"audit field {name} is longer than {width} characters")
         if "\x00" in value:
             # PostgreSQL text cannot hold NUL; refuse it on SQLite too, so both agree.
             raise ValueError(f"audit field {name} contains a NUL character")
-    fields["detail"] = canonical_detail(detail)
-    return fields, None if event.at is None else to_us(event.at)
+    at_us = None if event.at is None else to_us(event.at)
+    return (*fields, canonical_detail(detail), at_us)
 
 
 def _add_daily_counts(conn: Connection, counts: Counter[tuple[int, str, str, str]]) -> None:
