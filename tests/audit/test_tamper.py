@@ -16,6 +16,11 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 POSTGRESQL_ONLY = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
+def flip_first(column: str) -> str:
+    """SQL for `column` with its first hex digit changed (always a change, on both backends)."""
+    return f"CASE WHEN substr({column}, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr({column}, 2)"
+
+
 @pytest.fixture
 def log(db: Database) -> Database:
     append(db, file_accesses(ALICE, 50))
@@ -51,10 +56,10 @@ def test_edit_behind_the_triggers_is_named_by_seq(log: Database, workers: int) -
 
 
 def test_edit_with_recomputed_hash_breaks_the_next_link(log: Database) -> None:
-    tamper(log, "UPDATE audit_event SET hash = 'f' || substr(hash, 2) WHERE seq = 30")
+    tamper(log, f"UPDATE audit_event SET hash = {flip_first('hash')} WHERE seq = 30")
     result = verify(log)
     assert (result.first_broken_seq, result.problem) == (30, "hash mismatch")
-    tamper(log, "UPDATE audit_event SET prev_hash = 'f' || substr(prev_hash, 2) WHERE seq = 12")
+    tamper(log, f"UPDATE audit_event SET prev_hash = {flip_first('prev_hash')} WHERE seq = 12")
     result = verify(log)
     assert (result.first_broken_seq, result.problem) == (12, "prev_hash does not match")
 
@@ -98,3 +103,14 @@ def test_appending_after_verification_continues_the_chain(log: Database) -> None
 
 def test_empty_log_is_intact(db: Database) -> None:
     assert verify(db).ok and verify(db).events == 0
+
+
+def test_daily_counts_that_disagree_with_the_events_are_reported(log: Database) -> None:
+    assert verify(log, check_rollup=True).ok
+    with log.session() as s:  # derived data: no trigger guards it
+        s.execute(text("UPDATE audit_daily_count SET count = count + 1"))
+    result = verify(log, check_rollup=True)
+    assert (result.ok, result.first_broken_seq) == (False, None)
+    assert result.problem is not None
+    assert result.problem.startswith("daily counts do not match")
+    assert verify(log).ok  # the chain itself is intact
