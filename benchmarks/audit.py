@@ -203,7 +203,13 @@ def append_rows(
 
 def bulk_load(path: Path, n: int, seed: int) -> None:
     """A valid chain of n events spread evenly over DAYS days before END, with its daily
-    counts: written straight into the migrated schema (indexes built after the load)."""
+    counts: written straight into the migrated schema (indexes built after the load).
+    A log loaded before with the same size (--work) is reused."""
+    done = path.with_suffix(".loaded")
+    if path.exists() and done.exists() and done.read_text() == f"{n} {seed}":
+        log(f"  reusing {path}")
+        return
+    path.unlink(missing_ok=True)
     upgrade(f"sqlite:///{path}")
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -244,6 +250,7 @@ def bulk_load(path: Path, n: int, seed: int) -> None:
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
+    done.write_text(f"{n} {seed}")
 
 
 def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -274,7 +281,9 @@ def _met(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1/100 of every size")
-    parser.add_argument("--work", type=Path, help="directory for the databases (kept)")
+    parser.add_argument(
+        "--work", type=Path, help="directory for the databases (kept, and reused by the next run)"
+    )
     args = parser.parse_args()
     global _verdicts
     _verdicts = not args.quick
