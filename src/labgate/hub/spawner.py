@@ -30,13 +30,14 @@ from jupyterhub.traitlets import ByteSpecification
 from jupyterhub.utils import url_path_join
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from tornado import web
 from traitlets import Float, HasTraits, Integer, List, Unicode, default, validate
 
 from labgate import clock
 from labgate.audit.log import Actor, record_as
 from labgate.datastore.layout import DataStore
 from labgate.db import Database
-from labgate.errors import Denied, InvalidInput
+from labgate.errors import InvalidInput
 from labgate.model import Dataset, Grant, Institution, Person, Project
 from labgate.names import validate_code
 from labgate.policy.decision import Decision, deny
@@ -62,11 +63,23 @@ JUPYTER_DEFAULT_PORT = 8888
 ENV_MOUNT = "/opt/labgate/env"
 
 
-class WorkspaceRefused(Denied):
-    """A start refused by policy; JupyterHub shows `jupyterhub_message` to the person."""
+class WorkspaceRefused(web.HTTPError):
+    """A start refused by policy.
+
+    A tornado HTTPError, because JupyterHub passes only those through to the spawn page;
+    it shows `jupyterhub_message` (the policy's sentence) to the person. `reason` is the
+    policy's machine code, and also the HTTP status line's phrase.
+    """
+
+    def __init__(self, message: str, *, reason: str, log_message: str | None = None) -> None:
+        super().__init__(403, (log_message or message).replace("%", "%%"), reason=reason)
+        self.message = message
 
     @property
     def jupyterhub_message(self) -> str:
+        return self.message
+
+    def __str__(self) -> str:
         return self.message
 
 
@@ -279,7 +292,7 @@ class LabgateSpawnerMixin(HasTraits):
         if that project did not exist, whether it does or not.
         """
         username = self.user.name
-        chosen = str((self.user_options or {}).get("project", self.name) or "")
+        chosen = str((self.user_options or {}).get("project") or self.name or "")
         now = clock.now()
         store = self.data_store
 
