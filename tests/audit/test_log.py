@@ -93,6 +93,9 @@ def test_record_many_appends_in_order_and_counts(db: Database) -> None:
         ({"outcome": "maybe"}, "outcome"),
         ({"actor": "x" * 161}, "longer than 160"),
         ({"object_kind": "a\x00b"}, "NUL"),
+        ({"actor": "alice\x00person"}, "NUL"),
+        ({"object_id": "/p1/\x00"}, "NUL"),
+        ({"institution": "\x00"}, "NUL"),
     ],
 )
 def test_malformed_events_are_refused_on_both_backends(
