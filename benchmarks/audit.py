@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 
-from labgate.audit.chain import GENESIS, event_hash
+from labgate.audit.chain import GENESIS, VERSION_TAG, event_hash
 from labgate.audit.log import EVENTS, EventIn, canonical_detail, record_many
 from labgate.audit.search import search
 from labgate.audit.stats import transaction_stats
@@ -204,9 +204,9 @@ def append_rows(
 def bulk_load(path: Path, n: int, seed: int) -> None:
     """A valid chain of n events spread evenly over DAYS days before END, with its daily
     counts: written straight into the migrated schema (indexes built after the load).
-    A log loaded before with the same size (--work) is reused."""
+    A log loaded before with the same size and chain version (--work) is reused."""
     done = path.with_suffix(".loaded")
-    if path.exists() and done.exists() and done.read_text() == f"{n} {seed}":
+    if path.exists() and done.exists() and done.read_text() == f"{n} {seed} {VERSION_TAG}":
         log(f"  reusing {path}")
         return
     path.unlink(missing_ok=True)
@@ -250,7 +250,7 @@ def bulk_load(path: Path, n: int, seed: int) -> None:
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    done.write_text(f"{n} {seed}")
+    done.write_text(f"{n} {seed} {VERSION_TAG}")
 
 
 def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
