@@ -15,6 +15,7 @@ from labgate.names import validate_code
 from labgate.policy.facts import InstitutionAuthorisationFacts
 from labgate.policy.identity import validate_institution_authorisation
 from labgate.services import lookup
+from labgate.services.facts import institution_facts
 
 
 def create_institution(
@@ -83,16 +84,7 @@ def authorise_institution(
         valid_until=valid_until,
         security_policy_ref=security_policy_ref.strip(),
     )
-    existing = [
-        InstitutionAuthorisationFacts(
-            scheme=a.scheme,
-            valid_from=a.valid_from,
-            valid_until=a.valid_until,
-            security_policy_ref=a.security_policy_ref,
-            ended_at=a.ended_at,
-        )
-        for a in inst.authorisations
-    ]
+    existing = institution_facts(session, inst).authorisations
     validate_institution_authorisation(existing, new).check(InvalidInput)
     row = InstitutionAuthorisation(
         institution_id=inst.id,
