@@ -107,19 +107,7 @@ def sign_off(
     subject_username: str | None = None,
 ) -> Review:
     """Build the report, store it signed off by `actor`, and record the sign-off."""
-    try:
-        review_kind = ReviewKind(kind)
-    except ValueError:
-        raise InvalidInput(
-            f"'{kind}' is not a kind of control. Choose quarterly or adhoc.",
-            reason="invalid-review-kind",
-        ) from None
-    if (review_kind is ReviewKind.ADHOC) != (subject_username is not None):
-        raise InvalidInput(
-            "An ad-hoc control reviews one named user; a quarterly control reviews everyone. "
-            "Name the user for an ad-hoc control, and only then.",
-            reason="review-subject",
-        )
+    review_kind = _review_kind(kind, subject_username)
     report = build_review_report(
         session, institution_code, period_start, period_end, subject_username
     )
@@ -156,6 +144,23 @@ def sign_off(
         },
     )
     return review
+
+
+def _review_kind(kind: str, subject_username: str | None) -> ReviewKind:
+    try:
+        review_kind = ReviewKind(kind)
+    except ValueError:
+        raise InvalidInput(
+            f"'{kind}' is not a kind of control. Choose quarterly or adhoc.",
+            reason="invalid-review-kind",
+        ) from None
+    if (review_kind is ReviewKind.ADHOC) != (subject_username is not None):
+        raise InvalidInput(
+            "An ad-hoc control reviews one named user; a quarterly control reviews everyone. "
+            "Name the user for an ad-hoc control, and only then.",
+            reason="review-subject",
+        )
+    return review_kind
 
 
 def review_status(session: Session, institution_code: str, now: dt.datetime) -> Decision:
@@ -198,6 +203,31 @@ def _authorisations(
 ) -> list[dict[str, Any]]:
     """Each person and client of `inst` with an authorisation overlapping the period, with
     their whole register history (AUTH-1: entries are ended, never deleted)."""
+    people, clients = _active_subjects(session, inst, subject, start, end)
+    rows = session.scalars(
+        select(Authorisation)
+        .where(or_(Authorisation.person_id.in_(people), Authorisation.client_id.in_(clients)))
+        .order_by(Authorisation.valid_from, Authorisation.id)
+    ).all()
+    names = _names(session, people, clients)
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        kind, name = names[
+            ("person", row.person_id) if row.person_id else ("client", row.client_id)
+        ]
+        entry = out.setdefault((kind, name), {"subject": name, "kind": kind, "history": []})
+        entry["history"].append(_history_entry(row))
+    return [out[k] for k in sorted(out, key=lambda k: (k[1], k[0]))]
+
+
+def _active_subjects(
+    session: Session,
+    inst: Institution,
+    subject: Person | None,
+    start: dt.datetime,
+    end: dt.datetime,
+) -> tuple[set[int], set[int]]:
+    """Ids of the people and of the clients with an authorisation active in the period."""
     overlaps = (
         (Authorisation.valid_from < end)
         & (Authorisation.valid_until > start)
@@ -216,36 +246,20 @@ def _authorisations(
     active = session.execute(
         select(Authorisation.person_id, Authorisation.client_id).where(subjects, overlaps)
     ).all()
-    active_people = {p for p, _ in active if p is not None}
-    active_clients = {c for _, c in active if c is not None}
-    rows = session.scalars(
-        select(Authorisation)
-        .where(
-            or_(
-                Authorisation.person_id.in_(active_people),
-                Authorisation.client_id.in_(active_clients),
-            )
-        )
-        .order_by(Authorisation.valid_from, Authorisation.id)
-    ).all()
-    names = _names(session, active_people, active_clients)
-    out: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        key = names[("person", row.person_id) if row.person_id else ("client", row.client_id)]
-        entry = out.setdefault(key[1], {"subject": key[1], "kind": key[0], "history": []})
-        entry["history"].append(
-            {
-                "id": row.id,
-                "valid_from": row.valid_from.isoformat(),
-                "valid_until": row.valid_until.isoformat(),
-                "granted_by": row.granted_by,
-                "case_reference": row.case_reference,
-                "ended_at": row.ended_at.isoformat() if row.ended_at else None,
-                "ended_by": row.ended_by,
-                "end_reason": row.end_reason,
-            }
-        )
-    return [out[k] for k in sorted(out)]
+    return {p for p, _ in active if p is not None}, {c for _, c in active if c is not None}
+
+
+def _history_entry(row: Authorisation) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "valid_from": row.valid_from.isoformat(),
+        "valid_until": row.valid_until.isoformat(),
+        "granted_by": row.granted_by,
+        "case_reference": row.case_reference,
+        "ended_at": row.ended_at.isoformat() if row.ended_at else None,
+        "ended_by": row.ended_by,
+        "end_reason": row.end_reason,
+    }
 
 
 def _names(
