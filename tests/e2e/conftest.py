@@ -122,7 +122,9 @@ def hub(demo_root: tuple[Path, str, DataStore], directory: ThrowawayDirectory) -
         stop_hub(process)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in the main thread while
+# it is open, which would break every later test that calls asyncio.run().
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         raise RuntimeError(
