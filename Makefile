@@ -46,8 +46,8 @@ system-deps:
 
 # Each runs every step, so one report shows every kind of failure, and fails if any failed.
 RUN_CHECK = status=0; \
-	echo "== ruff check $(LINTED)"; $(BIN)/ruff check --output-format concise $(LINTED) || status=1; \
-	echo "== ruff format --check $(LINTED)"; $(BIN)/ruff format --check --output-format concise $(LINTED) || status=1; \
+	echo "== ruff check $(LINTED)"; $(BIN)/ruff check --no-cache --output-format concise $(LINTED) || status=1; \
+	echo "== ruff format --check $(LINTED)"; $(BIN)/ruff format --no-cache --check --output-format concise $(LINTED) || status=1; \
 	echo "== mypy (pyproject [tool.mypy])"; $(BIN)/mypy || status=1; \
 	exit $$status
 

@@ -31,9 +31,8 @@ MEMORY_LIMIT = "512MB"
 
 def setup(work: Path, rows: int, years: int) -> dict[str, Any]:
     """Register the synthetic file and grant it twice (first run draws keys, second reuses)."""
-    from labgate.audit.log import Actor
-
     from labgate import clock
+    from labgate.audit.log import Actor
     from labgate.datastore.layout import DataStore
     from labgate.datastore.registry import register_dataset
     from labgate.datastore.synthetic import write_register
@@ -93,7 +92,6 @@ def setup(work: Path, rows: int, years: int) -> dict[str, Any]:
 
 def run_labgate(cfg: dict[str, Any], grant: int) -> int:
     from labgate.audit.log import Actor
-
     from labgate.datastore.layout import DataStore
     from labgate.datastore.materialise import materialise_grant
     from labgate.db import Database

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-from labgate.audit.log import Actor
 from sqlalchemy import select
 
 from labgate import clock
+from labgate.audit.log import Actor
 from labgate.datastore.layout import DataStore
 from labgate.datastore.registry import register_dataset
 from labgate.datastore.synthetic import write_register

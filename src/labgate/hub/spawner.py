@@ -129,7 +129,9 @@ def gather_start_facts(
     if not decision.allowed:
         return StartFacts(decision, actor, person.id, project.id)
     grants = effective_grants(project_grants(session, project.id))
-    codes = dict(session.execute(select(Dataset.id, Dataset.code)).tuples().all())
+    codes: dict[int, str] = {
+        row.id: row.code for row in session.execute(select(Dataset.id, Dataset.code))
+    }
     pending = tuple(
         g.id
         for g in grants
