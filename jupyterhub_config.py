@@ -8,7 +8,9 @@ sets. Every rule lives in labgate's policy module, not here.
 import os
 import sys
 
+from labgate.demo.directory import free_port
 from labgate.hub.authenticator import TEMPLATE_DIR
+from labgate.web import scopes as labgate_scopes
 
 c = get_config()  # type: ignore[name-defined]  # noqa: F821
 
@@ -88,5 +90,23 @@ c.JupyterHub.services.append(
             f"--interval-seconds={enforcer_interval}",
         ],
         "environment": {"LABGATE_DB": db_url, "LABGATE_DATA_ROOT": data_root},
+    }
+)
+
+# --- the labgate service: pages and REST API (issue 5) ---------------------------------
+# /services/labgate/, signed in through the hub's OAuth. Its custom scopes and the
+# labgate-* roles holding them come from one table (labgate.web.scopes); the
+# authenticator assigns the roles at login from labgate's register.
+c.JupyterHub.custom_scopes = labgate_scopes.custom_scopes()
+web_port = int(env.get("LABGATE_WEB_PORT") or free_port())
+c.JupyterHub.services.append(
+    {
+        "name": labgate_scopes.SERVICE,
+        "url": f"http://127.0.0.1:{web_port}",
+        "command": [sys.executable, "-m", "labgate.web"],
+        "environment": {"LABGATE_DB": db_url, "LABGATE_DATA_ROOT": data_root},
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": sorted(labgate_scopes.custom_scopes()),
+        "display": True,
     }
 )

@@ -39,6 +39,7 @@ from labgate.hub.directory import (
 )
 from labgate.services import login
 from labgate.vocabulary import Outcome
+from labgate.web.scopes import role_definitions
 
 #: The login page (one-time code field, terms of use): add to `c.JupyterHub.template_paths`.
 TEMPLATE_DIR: Final = Path(__file__).parent / "templates"
@@ -275,6 +276,15 @@ class LabgateAuthenticator(Authenticator):  # type: ignore[misc]
     @default("manage_roles")
     def _default_manage_roles(self) -> bool:
         return True
+
+    async def load_managed_roles(self) -> list[dict[str, Any]]:
+        """The labgate-* hub roles and their scopes, from the one scope table.
+
+        The hub loads these at start; logins then only assign them by name. The custom
+        scopes they hold must be declared (`c.JupyterHub.custom_scopes`), from the same
+        table: see jupyterhub_config.py.
+        """
+        return role_definitions()
 
     @default("allow_all")
     def _default_allow_all(self) -> bool:
