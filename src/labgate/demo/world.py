@@ -99,6 +99,12 @@ PEOPLE = [
                memberships=(("heart", "researcher"),)),
     DemoPerson("ola", "Ola Analyst", "ministry", "analyst on the reform project",
                memberships=(("reform", "researcher"),)),
+    # A second project database and a second institution's officer: what the first may
+    # not see (a manager of one project database, an officer of one institution).
+    DemoPerson("manager3", "Maja Manager", "uni", "manager of the labour project database",
+               memberships=(("labour-pdb", "pdb_manager"),)),
+    DemoPerson("officer2", "Olav Officer", "ministry", "security officer of the ministry",
+               (("security_officer", "ministry"),)),
 ]  # fmt: skip
 
 
@@ -155,6 +161,12 @@ def _projects(db: Database, today: dt.date) -> None:
                 dpia_reference="DPIA-2026-05", **common,
             )  # fmt: skip
         projects.create_project(
+            s, SETUP, code="labour-pdb", title="Labour market project database",
+            owner_code="uni", scheme="project_database",
+            purpose="Populations and extracts for labour market studies.",
+            dpia_reference="DPIA-2026-07", **common,
+        )  # fmt: skip
+        projects.create_project(
             s, SETUP, code="mobility", title="Income mobility across generations",
             owner_code="uni", scheme="researcher", purpose="Study income mobility.",
             access_ends_on=year, dpia_reference="DPIA-2026-06", **common,
@@ -184,6 +196,7 @@ def _registers(
 GRANTS: list[tuple[str, str, str, str]] = [
     ("health-pdb", "bef", "pnr,year,sex,kom,protected", "2019-2023"),
     ("health-pdb", "ind", "pnr,year,wage,disposable", "2019-2023"),
+    ("labour-pdb", "ind", "pnr,year,wage,transfers", "2019-2023"),
     ("diabetes", "bef", "pnr,year,sex,kom", "2021-2023"),
     ("diabetes", "ind", "pnr,year,wage", "2021-2023"),
     ("heart", "ind", "pnr,year,disposable", "2020-2023"),
@@ -215,5 +228,5 @@ def build(db: Database, store: DataStore, workdir: Path, *, persons: int = 2000)
         world.grants = list(s.scalars(select(Grant.id).order_by(Grant.id)))
     for grant_id in world.grants:
         materialise_grant(db, store, SETUP, grant_id)
-    world.projects = ["health-pdb", "diabetes", "heart", "mobility", "reform"]
+    world.projects = ["health-pdb", "diabetes", "heart", "labour-pdb", "mobility", "reform"]
     return world
