@@ -101,7 +101,7 @@ PEOPLE = [
                memberships=(("reform", "researcher"),)),
     # A second project database and a second institution's officer: what the first may
     # not see (a manager of one project database, an officer of one institution).
-    DemoPerson("manager3", "Maja Manager", "uni", "manager of the labour project database",
+    DemoPerson("manager3", "Maja Manager", "ministry", "manager of the labour project database",
                memberships=(("labour-pdb", "pdb_manager"),)),
     DemoPerson("officer2", "Olav Officer", "ministry", "security officer of the ministry",
                (("security_officer", "ministry"),)),
@@ -117,7 +117,7 @@ def _institutions(db: Database, today: dt.date) -> None:
             country="DK",
         )  # fmt: skip
         for code, scheme in (("uni", "researcher"), ("uni", "project_database"),
-                             ("ministry", "authority")):  # fmt: skip
+                             ("ministry", "authority"), ("ministry", "project_database")):  # fmt: skip
             institutions.authorise_institution(
                 s, SETUP, code=code, scheme=scheme, valid_from=today - dt.timedelta(days=30),
                 valid_until=until, security_policy_ref=f"{code.upper()}-ISMS-2026",
@@ -162,7 +162,7 @@ def _projects(db: Database, today: dt.date) -> None:
             )  # fmt: skip
         projects.create_project(
             s, SETUP, code="labour-pdb", title="Labour market project database",
-            owner_code="uni", scheme="project_database",
+            owner_code="ministry", scheme="project_database",
             purpose="Populations and extracts for labour market studies.",
             dpia_reference="DPIA-2026-07", **common,
         )  # fmt: skip
