@@ -116,8 +116,9 @@ def _institutions(db: Database, today: dt.date) -> None:
             s, SETUP, code="ministry", name="Ministry of Demonstration, analysis unit",
             country="DK",
         )  # fmt: skip
-        for code, scheme in (("uni", "researcher"), ("uni", "project_database"),
-                             ("ministry", "authority"), ("ministry", "project_database")):  # fmt: skip
+        schemes = (("uni", "researcher"), ("uni", "project_database"),
+                   ("ministry", "authority"), ("ministry", "project_database"))  # fmt: skip
+        for code, scheme in schemes:
             institutions.authorise_institution(
                 s, SETUP, code=code, scheme=scheme, valid_from=today - dt.timedelta(days=30),
                 valid_until=until, security_policy_ref=f"{code.upper()}-ISMS-2026",
