@@ -63,6 +63,11 @@ def hub_environment(
 
 
 def main() -> int:
+    # Ctrl-C, and SIGTERM from a supervisor, stop everything the demo started. Both are set
+    # before any child starts: a shell that runs the demo in the background leaves SIGINT
+    # ignored, and the hub's services would inherit that and outlive it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     repo = Path.cwd()
     root = repo / "var" / "demo"
     print("labgate demo: building the demo world (synthetic registers, pseudonymised)...")
@@ -93,6 +98,10 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(hub.pid, signal.SIGKILL)
         directory.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

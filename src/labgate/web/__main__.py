@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 from urllib.parse import urlparse
 
 from labgate.web.app import Config, make_app
@@ -30,7 +31,12 @@ async def main() -> None:
     app = make_app(config)
     app.listen(url.port or 80, url.hostname or "127.0.0.1", xheaders=True)
     logging.getLogger("labgate.web").info("listening on %s", env["JUPYTERHUB_SERVICE_URL"])
-    await asyncio.Event().wait()
+    # The hub stops a service with SIGINT, then SIGTERM: either ends it at once.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
 
 
 if __name__ == "__main__":
