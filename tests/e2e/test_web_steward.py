@@ -25,7 +25,7 @@ from labgate.audit.search import search
 from labgate.datastore.registry import register_dataset
 from labgate.db import Database
 from labgate.services.datasets import VariableSpec
-from tests.e2e.api import SERVICE, Api, api_for
+from tests.e2e.api import SERVICE, Api, api_for, hub_session
 from tests.e2e.conftest import Hub, log_in
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slapd]
@@ -120,6 +120,9 @@ def test_a_grant_made_with_the_pickers_needs_a_justification_then_materialises_w
     assert "written justification" in error
     assert page.is_checked("#var-birth_date") and page.is_checked("#year-2023")
     assert bef_grants_in_force(api, "mobility") == []
+    refused = events(hub, type="grant.create", object_id="mobility", outcome="denied")
+    assert refused[-1].actor == STEWARD
+    assert refused[-1].details["reason"] == "justification-required"
 
     page.fill("#justification", JUSTIFICATION)
     page.click("#grant-submit")
@@ -152,7 +155,7 @@ def test_a_grant_made_with_the_pickers_needs_a_justification_then_materialises_w
     assert page.locator("#withdraw").count() == 0
 
     # Every step is in the audit log, by the steward.
-    created = events(hub, type="grant.create", object_id="mobility", actor=STEWARD)
+    created = events(hub, type="grant.create", object_id="mobility", actor=STEWARD, outcome="ok")
     assert [e.details["grant"] for e in created if e.details["grant"] == grant_id] == [grant_id]
     mine = next(e for e in created if e.details["grant"] == grant_id)
     assert mine.details["justification"] == JUSTIFICATION
@@ -281,3 +284,24 @@ def test_a_dataset_title_with_html_is_shown_as_text(hub: Hub, page: Any, tmp_pat
     assert page.locator("#grant-form").count() == 1
     assert page.locator("img[src=x]").count() == 0
     assert dialogs == []
+
+
+def test_forms_and_api_refuse_a_cookie_request_without_the_xsrf_token(hub: Hub) -> None:
+    session = hub_session(hub, STEWARD)
+    r = session.get(hub.url + SERVICE + "steward", timeout=60)  # through the hub's OAuth
+    assert r.status_code == 200 and 'id="datasets"' in r.text
+    form = {"project": "mobility", "dataset": "bef", "variable": ["pnr", "kom"], "year": "2020"}
+    for headers in ({}, {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "same-origin"}):
+        r = session.post(
+            hub.url + SERVICE + "steward/grants", data=form, headers=headers, timeout=60,
+            allow_redirects=False,
+        )  # fmt: skip
+        assert r.status_code == 403, r.text[:300]
+        r = session.post(
+            hub.url + SERVICE + "api/grants", headers=headers, timeout=60, allow_redirects=False,
+            json={"project": "mobility", "dataset": "bef", "variables": ["pnr", "kom"],
+                  "years": [2020]},
+        )  # fmt: skip
+        assert r.status_code == 403, r.text[:300]
+    assert 2020 not in {y for g in bef_grants_in_force(api_for(hub, STEWARD), "mobility")
+                        for y in g["years"]}  # fmt: skip

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from sqlalchemy.orm import Session
 from tornado import web
 
 from labgate.datastore.materialise import materialise_grant
@@ -22,6 +23,7 @@ from labgate.datastore.plan import load_plan
 from labgate.errors import Conflict, InvalidInput, NotFound
 from labgate.names import CODE_MAX_LENGTH, CODE_PATTERN
 from labgate.policy.staff import StaffFacts, may_steward
+from labgate.services.audited import audited_write
 from labgate.services.grants import create_grant, withdraw_grant
 from labgate.services.steward_views import (
     dataset_detail,
@@ -187,10 +189,13 @@ def project_filter(value: str | None) -> str | None:
 
 
 def _create(handler: LabgateHandler, data: GrantInput) -> dict[str, Any]:
-    with handler.db.session() as s:
+    """Create the grant; a refusal is recorded too (as the CLI does), then raised."""
+    actor = handler.actor()
+
+    def create(s: Session) -> dict[str, Any]:
         grant = create_grant(
             s,
-            handler.actor(),
+            actor,
             project_code=data.project,
             dataset_code=data.dataset,
             variables=data.variables,
@@ -200,10 +205,22 @@ def _create(handler: LabgateHandler, data: GrantInput) -> dict[str, Any]:
         )
         return grant_view(s, grant)
 
+    return audited_write(
+        handler.db, actor, type="grant.create", object_kind="project",
+        object_id=data.project, action=create,
+    )  # fmt: skip
+
 
 def _withdraw(handler: LabgateHandler, grant_id: int, reason: str) -> dict[str, Any]:
-    with handler.db.session() as s:
-        return grant_view(s, withdraw_grant(s, handler.actor(), grant_id=grant_id, reason=reason))
+    actor = handler.actor()
+
+    def withdraw(s: Session) -> dict[str, Any]:
+        return grant_view(s, withdraw_grant(s, actor, grant_id=grant_id, reason=reason))
+
+    return audited_write(
+        handler.db, actor, type="grant.withdraw", object_kind="grant",
+        object_id=str(grant_id), action=withdraw,
+    )  # fmt: skip
 
 
 def _read(handler: LabgateHandler, fn: Any, *args: Any) -> Any:
@@ -213,9 +230,11 @@ def _read(handler: LabgateHandler, fn: Any, *args: Any) -> Any:
 
 def _start_materialise(handler: LabgateHandler, grant_id: int) -> Job:
     """Check now what can be checked (the grant exists and is in force), then start the job."""
-    with handler.db.read_session() as s:
-        plan = load_plan(s, grant_id)
     db, store, actor = handler.db, handler.settings["store"], handler.actor()
+    plan = audited_write(
+        db, actor, type="data.materialise", object_kind="grant", object_id=str(grant_id),
+        action=lambda s: load_plan(s, grant_id),
+    )  # fmt: skip
 
     def work(progress: Progress) -> dict[str, Any]:
         progress.step(f"Writing {plan.dataset} into the data of {plan.project}.", done=1)
