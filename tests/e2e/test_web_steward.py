@@ -141,6 +141,7 @@ def test_a_grant_made_with_the_pickers_needs_a_justification_then_materialises_w
     assert rows > 0
     assert page.locator("#job-state").inner_text() == f"Done: {rows} rows in mobility's data."
     assert page.locator("#job-bar").get_attribute("aria-valuenow") == "100"
+    assert page.locator("#grant .state").inner_text() == "in force, materialised just now"
     assert (hub.store.dataset_dir("mobility", "bef") / "part-0.parquet").is_file()
 
     # Withdrawing needs a reason; then it is withdrawn.
