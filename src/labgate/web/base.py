@@ -81,9 +81,23 @@ class LabgateHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[mis
         url: str = super().get_login_url()
         return url
 
+    _identifying = False
+
     def check_xsrf_cookie(self) -> None:
-        # HubOAuth replaces this with JupyterHub's check (token-authenticated requests are
-        # exempt); this body only runs if that patching ever stops, and then fails closed.
+        """JupyterHub's XSRF check, which exempts token-authenticated requests.
+
+        Tornado runs it before anyone asked who the caller is, and JupyterHub only knows a
+        request is token-authenticated once the token was checked: so a request carrying a
+        token in its Authorization header is identified first. (A browser cannot send that
+        header cross-site without CORS, which the service never grants.) The guard stops
+        the re-entry from JupyterHub's own cookie check while identifying.
+        """
+        if not self._identifying and self.hub_auth.get_token(self, in_cookie=False):
+            self._identifying = True
+            try:
+                _ = self.current_user
+            finally:
+                self._identifying = False
         super().check_xsrf_cookie()
 
     # --- who is asking -------------------------------------------------------------------
@@ -169,7 +183,7 @@ class LabgateHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[mis
     def json_body(self) -> dict[str, Any]:
         try:
             body = json.loads(self.request.body or b"{}")
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise InvalidInput(
                 "The request body is not valid JSON: send one JSON object.",
                 reason="bad-json",

@@ -403,19 +403,7 @@ class MaterialiseGrantPage(GrantShown):
 
 
 class StewardApi(ApiHandler):
-    """The steward's API handlers.
-
-    Tornado checks XSRF before anything has identified the caller, so JupyterHub's check
-    does not yet know that a request carries a token (which exempts it) and refuses every
-    token-authenticated POST. Identifying the caller first, when a token is present, lets
-    the check see it; a request without a token is checked as before.
-    This belongs in `ApiHandler` (base.py), for every area's API.
-    """
-
-    def check_xsrf_cookie(self) -> None:
-        if self.hub_auth.get_token(self, in_cookie=False):
-            _ = self.current_user
-        super().check_xsrf_cookie()
+    """The steward's API handlers (token XSRF exemption: see LabgateHandler)."""
 
 
 class DatasetsApi(StewardApi):
