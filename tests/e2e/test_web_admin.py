@@ -1,0 +1,197 @@
+"""The admin's pages and API (issue 5), on the real hub: the admin creates an institution
+and a person, grants and ends an authorisation (the register keeps both), creates projects,
+adds a member, renews a fresh authority project reviewing each grant (keep / remove), and
+expires a fresh project; every act is in the audit log. Bad input shows the sentence and
+changes nothing; a researcher and an officer read "not found"; HTML in a title is text.
+
+The hub is shared by the whole e2e session: everything changed here is created here, with
+unique names; no demo person, project or authorisation is touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+import pytest
+
+from labgate.audit.log import Actor
+from labgate.audit.search import search
+from labgate.db import Database
+from labgate.services.grants import create_grant
+from tests.e2e.api import SERVICE, api_for
+from tests.e2e.conftest import Hub, log_in
+
+pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slapd]
+
+ADMIN = "admin"
+TODAY = dt.date.today()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def events(hub: Hub, **filters: Any) -> list[Any]:
+    with Database(hub.db_url).read_session() as s:
+        return search(s, **filters)
+
+
+def types_for(hub: Hub, object_id: str) -> list[str]:
+    return [e.type for e in events(hub, object_id=object_id, outcome="ok")]
+
+
+def submit(page: Any, form: str, fields: dict[str, str]) -> None:
+    for name, value in fields.items():
+        page.fill(f"{form} [name={name}]", value)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.mark.requirement("AUTH-1")
+def test_the_admin_creates_an_institution_and_a_person_and_keeps_the_register(
+    hub: Hub, page: Any
+) -> None:
+    inst, person = unique("inst"), unique("per").replace("-", "_")
+    log_in(page, hub, ADMIN)
+    page.goto(hub.url + SERVICE)
+    page.click("#nav-admin")
+    page.wait_for_selector("#people")
+    page.goto(hub.url + SERVICE + "admin/institutions")
+    submit(
+        page, "#new-institution", {"code": inst, "name": "Test <b>Institute</b>", "country": "DK"}
+    )
+    assert page.inner_text("#flash") == "The institution was created."
+    assert "Test <b>Institute</b>" in page.inner_text("#institution-title")
+    submit(page, "#authorise-institution", {
+        "valid_from": TODAY.isoformat(),
+        "valid_until": (TODAY + dt.timedelta(days=700)).isoformat(),
+        "security_policy_ref": "TEST-ISMS-1",
+    })  # fmt: skip
+    assert page.inner_text("#flash") == "The institution's authorisation was recorded."
+    assert "TEST-ISMS-1" in page.inner_text("#institution-authorisations")
+
+    page.goto(hub.url + SERVICE + "admin/people")
+    page.select_option("#person-institution", inst)
+    submit(page, "#new-person", {"username": person, "full_name": "Test Person"})
+    assert page.inner_text("#flash") == "The person was created."
+    until = (TODAY + dt.timedelta(days=90)).isoformat()
+    submit(page, "#grant-authorisation", {"valid_from": TODAY.isoformat(), "valid_until": until})
+    assert page.inner_text("#flash") == "The authorisation was granted."
+    row = page.locator("#authorisations tbody tr").first
+    row.locator("[name=reason]").fill("Left the institute.")
+    row.locator("button").click()
+    page.wait_for_load_state()
+    assert page.inner_text("#flash") == "The authorisation was ended; it stays in the register."
+    later = (TODAY + dt.timedelta(days=100)).isoformat()
+    submit(
+        page,
+        "#grant-authorisation",
+        {"valid_from": later, "valid_until": (TODAY + dt.timedelta(days=200)).isoformat()},
+    )
+    states = page.locator("#authorisations tbody tr .state").all_inner_texts()
+    assert states == ["ended", "not active"]
+    assert "Left the institute." in page.inner_text("#authorisations")
+
+    assert types_for(hub, inst) == ["institution.create", "institution.authorise"]
+    assert types_for(hub, person) == [
+        "person.create", "authorisation.grant", "authorisation.end", "authorisation.grant",
+    ]  # fmt: skip
+
+
+def test_bad_input_shows_the_sentence_and_changes_nothing(hub: Hub, page: Any) -> None:
+    log_in(page, hub, ADMIN)
+    page.goto(hub.url + SERVICE + "admin/people/rita")
+    before = page.locator("#authorisations tbody tr").count()
+    submit(page, "#grant-authorisation", {"valid_from": "2026-13-01", "valid_until": "soon"})
+    assert "'valid_from' is not a date: write it as YYYY-MM-DD" in page.inner_text("#error")
+    page.goto(hub.url + SERVICE + "admin/people/rita")
+    assert page.locator("#authorisations tbody tr").count() == before
+
+    api = api_for(hub, ADMIN)
+    r = api.post("api/people", {"username": "Bad Name", "full_name": "x", "institution": "uni"})
+    assert r.status_code == 400 and "cannot be a username" in r.json()["message"]
+    r = api.post("api/projects/reform/renew", {"new_access_end": "31/12/2027"})
+    assert r.status_code == 400 and "YYYY-MM-DD" in r.json()["message"]
+    r = api.post("api/projects", {"code": "x", "title": "t"})
+    assert r.status_code == 400
+    assert api.get("api/people/bad_name").status_code == 404
+
+
+def test_projects_memberships_renewal_and_expiry(hub: Hub, page: Any) -> None:
+    authority, research = unique("auth"), unique("res")
+    api = api_for(hub, ADMIN)
+    body = {
+        "code": authority, "title": "Audit <script>alert(1)</script> project",
+        "scheme": "authority", "owner": "ministry", "purpose": "Test the renewal.",
+        "legal_basis_art6": "6(1)(e)", "starts_on": TODAY.isoformat(),
+        "dpia_not_needed_reason": "Pseudonymised statistics only.",
+    }  # fmt: skip
+    r = api.post("api/projects", body)
+    assert r.status_code == 201, r.text
+    end = dt.date.fromisoformat(r.json()["access_ends_on"])
+    actor = Actor(name="test-steward", kind="person", institution="uni")
+    with Database(hub.db_url).session() as s:
+        kept = create_grant(s, actor, project_code=authority, dataset_code="ind",
+                            variables=["pnr", "year", "tax"], years=[2023]).id  # fmt: skip
+        removed = create_grant(s, actor, project_code=authority, dataset_code="udda",
+                               variables=["pnr", "year", "level"], years=[2023]).id  # fmt: skip
+
+    log_in(page, hub, ADMIN)
+    page.goto(hub.url + SERVICE + "admin/projects")
+    assert "<script>" in page.inner_text(f"#projects tr[data-project={authority}] .title")
+    page.goto(hub.url + SERVICE + f"admin/projects/{authority}")
+    assert "<script>alert(1)</script>" in page.inner_text("#project-title")
+    submit(page, "#add-membership", {"username": "ola"})
+    assert page.inner_text("#flash") == "The membership was added."
+    assert page.locator("#memberships tr[data-person=ola] .state").inner_text() == "current"
+
+    new_end = (end + dt.timedelta(days=180)).isoformat()
+    page.check(f"#keep-{kept}")
+    submit(page, "#renew-project", {"new_access_end": new_end})
+    refused = page.inner_text("#error")
+    print("renewal refusal:", refused)
+    assert str(removed) in refused
+    assert types_for(hub, authority)[-1] == "grant.create"  # nothing changed
+    page.check(f"#keep-{kept}")
+    page.check(f"#remove-{removed}")
+    submit(page, "#renew-project", {"new_access_end": new_end})
+    assert page.inner_text("#flash") == "The project was renewed."
+    assert new_end in page.inner_text("#project-term")
+    grants = page.locator("#project-grants tbody tr").evaluate_all(
+        "rs => rs.map(r => r.dataset.grant)"
+    )
+    assert grants == [str(kept)]
+
+    short = (TODAY + dt.timedelta(days=60)).isoformat()
+    fresh = {"code": research, "title": "Short one", "scheme": "researcher", "owner": "uni"}
+    r = api.post("api/projects", {**body, **fresh, "access_ends_on": short})
+    assert r.status_code == 201, r.text
+    page.goto(hub.url + SERVICE + f"admin/projects/{research}")
+    submit(page, "#expire-project", {"reason": "The study was cancelled."})
+    assert page.inner_text("#flash") == "The project was expired."
+    assert page.inner_text("#project-state").startswith("expired")
+
+    assert types_for(hub, authority) == [
+        "project.create", "grant.create", "grant.create", "membership.add", "grant.withdraw",
+        "project.renew",
+    ]  # fmt: skip
+    assert types_for(hub, research) == ["project.create", "project.expire"]
+
+
+@pytest.mark.parametrize("username", ["rita", "officer"])
+def test_a_non_admin_reads_not_found(hub: Hub, page: Any, username: str) -> None:
+    log_in(page, hub, username)
+    for path in ("admin", "admin/people", "admin/people/rita", "admin/projects/reform",
+                 "admin/institutions"):  # fmt: skip
+        r = page.goto(hub.url + SERVICE + path)
+        assert r is not None and r.status == 404, path
+    api = api_for(hub, username)
+    assert api.get("api/people").status_code == 404
+    assert api.post("api/people", {"username": "x", "full_name": "X", "institution": "uni"}
+                    ).status_code == 404  # fmt: skip
+    assert api.post("api/projects/reform/expire", {"reason": "no"}).status_code == 404
+    assert api.post("api/memberships/1/end").status_code == 404
+    assert api.post("api/authorisations/1/end", {"reason": "no"}).status_code == 404
+    assert api.get("api/projects/reform").status_code == 404
