@@ -279,7 +279,8 @@ def test_a_manager_grants_heart_an_extract_and_sam_finds_it_under_data(
     base = start_workspace(sam, hub.url, "sam", "heart")
     result = run_cell(sam, base, f"MARK = {CELL_MARK!r}\n" + PROBE)
     assert result["datasets"] == ["bef", "ind"]
-    assert result["columns"] == ["pnr", "sex", "year"]
+    # Only the granted variables, and the protection marker that always travels along (DATA-7).
+    assert result["columns"] == ["pnr", "protected", "sex", "year"]
     assert result["pnr_type"] == "int64"
     assert result["years"] == [2021, 2022, 2023]
     assert result["rows"] > 0
