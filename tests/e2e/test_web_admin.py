@@ -20,7 +20,7 @@ from labgate.audit.log import Actor
 from labgate.audit.search import search
 from labgate.db import Database
 from labgate.services.grants import create_grant
-from tests.e2e.api import SERVICE, api_for
+from tests.e2e.api import SERVICE, api_for, hub_session
 from tests.e2e.conftest import Hub, log_in
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slapd]
@@ -194,3 +194,63 @@ def test_a_non_admin_reads_not_found(hub: Hub, page: Any, username: str) -> None
     assert api.post("api/memberships/1/end").status_code == 404
     assert api.post("api/authorisations/1/end", {"reason": "no"}).status_code == 404
     assert api.get("api/projects/reform").status_code == 404
+
+
+def test_a_project_database_is_extended_and_a_membership_ended_through_the_api(hub: Hub) -> None:
+    pdb, inst, person = unique("pdb"), unique("pdbinst"), unique("mem").replace("-", "_")
+    api = api_for(hub, ADMIN)
+    later = (TODAY + dt.timedelta(days=1500)).isoformat()
+    for path, body in (
+        ("api/institutions", {"code": inst, "name": "PDB owner", "country": "DK"}),
+        (f"api/institutions/{inst}/authorisations", {
+            "scheme": "project_database", "valid_from": TODAY.isoformat(),
+            "valid_until": later, "security_policy_ref": "PDB-ISMS",
+        }),
+        ("api/people", {"username": person, "full_name": "Member", "institution": inst}),
+        (f"api/people/{person}/authorisations", {
+            "valid_from": TODAY.isoformat(), "valid_until": later,
+        }),
+    ):  # fmt: skip
+        r = api.post(path, body)
+        assert r.status_code == 201, r.text
+    r = api.post("api/projects", {
+        "code": pdb, "title": "Test project database", "scheme": "project_database",
+        "owner": inst, "purpose": "Test extension.", "legal_basis_art6": "6(1)(e)",
+        "starts_on": TODAY.isoformat(), "dpia_reference": "DPIA-TEST",
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    end = dt.date.fromisoformat(r.json()["access_ends_on"])
+    r = api.post(f"api/projects/{pdb}/renew", {"new_access_end": end.isoformat()})
+    assert r.status_code == 400 and "extended instead" in r.json()["message"]
+    new_end = (end + dt.timedelta(days=200)).isoformat()
+    r = api.post(f"api/projects/{pdb}/extend", {"new_access_end": new_end})
+    assert r.status_code == 200, r.text
+    assert r.json()["access_ends_on"] == new_end
+    r = api.post(f"api/projects/{pdb}/memberships", {"username": person, "role": "pdb_manager"})
+    assert r.status_code == 201, r.text
+    membership = r.json()["id"]
+    r = api.post(f"api/memberships/{membership}/end")
+    assert r.status_code == 200 and r.json()["ended_at"], r.text
+    r = api.post(f"api/memberships/{membership}/end")
+    assert r.status_code == 409, r.text
+    assert types_for(hub, pdb) == [
+        "project.create", "project.extend", "membership.add", "membership.end",
+    ]  # fmt: skip
+    seen = api.get(f"api/people/{person}").json()
+    assert any(m["id"] == membership and m["ended_at"] for m in seen["memberships"])
+
+
+def test_forms_and_api_refuse_a_cookie_request_without_the_xsrf_token(hub: Hub) -> None:
+    session = hub_session(hub, ADMIN)
+    r = session.get(hub.url + SERVICE + "admin/people", timeout=60)  # through the hub's OAuth
+    assert r.status_code == 200 and 'id="people"' in r.text
+    name = unique("xsrf").replace("-", "_")
+    form = {"username": name, "full_name": "Forged", "institution": "uni"}
+    for headers in ({}, {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "same-origin"}):
+        r = session.post(hub.url + SERVICE + "admin/people", data=form, headers=headers,
+                         timeout=60, allow_redirects=False)  # fmt: skip
+        assert r.status_code == 403, r.text[:300]
+        r = session.post(hub.url + SERVICE + "api/people", json=form, headers=headers,
+                         timeout=60, allow_redirects=False)  # fmt: skip
+        assert r.status_code == 403, r.text[:300]
+    assert api_for(hub, ADMIN).get(f"api/people/{name}").status_code == 404
