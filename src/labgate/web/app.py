@@ -17,6 +17,7 @@ from tornado import web
 
 from labgate.datastore.layout import DataStore
 from labgate.db import Database
+from labgate.policy.staff import not_found
 
 HERE = Path(__file__).parent
 #: The areas, each a module with ROUTES (path under the prefix, handler class).
@@ -76,8 +77,12 @@ def make_app(config: Config, hub_auth: HubOAuth | None = None) -> web.Applicatio
 
 
 class NotFoundHandler(web.RequestHandler):
+    """A path no route serves: byte for byte what a refusal answers (not allowed reads as
+    not found, so the two must not be told apart)."""
+
     def prepare(self) -> None:
+        refusal = not_found()
         self.set_status(404)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps({"status": 404, "reason": "not-found",
-                                "message": "No such page: check the address."}))  # fmt: skip
+        self.finish(json.dumps({"status": 404, "reason": refusal.reason,
+                                "message": refusal.message}))  # fmt: skip

@@ -1,0 +1,390 @@
+"""Cross-cutting security of the labgate service on the real hub (issue 5).
+
+- XSRF: a cookie-authenticated write without the token is refused and changes nothing,
+  whatever its Sec-Fetch-* headers claim (the bypass class JupyterHub fixed); a cross-site
+  no-cors read of the API gets no data.
+- Open redirects: neither the hub's login `next=` nor the service's OAuth flow ever sends
+  the browser off-site.
+- Escaping: HTML in a project title or a dataset title is shown as text.
+- Not allowed reads as not found: byte for byte the answer to a path that does not exist.
+
+The hub is shared by the whole e2e session: the objects made here are fresh ones (unique
+codes), and rita's membership of the test project is ended again at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlparse
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import requests
+
+from labgate import clock
+from labgate.audit.log import Actor
+from labgate.datastore.registry import register_dataset
+from labgate.db import Database
+from labgate.errors import NotFound
+from labgate.services import lookup
+from labgate.services.datasets import VariableSpec
+from labgate.services.grants import create_grant
+from labgate.services.projects import add_membership, create_project, end_membership
+from tests.e2e.api import SERVICE, api_for, hub_session
+from tests.e2e.conftest import Hub, log_in
+
+pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slapd]
+
+SETUP = Actor("e2e-security", "system", "")
+CROSS_SITE = {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "cross-site"}
+#: Headers a forged cross-site request may carry (or claim): none may skip the XSRF check.
+FORGED_HEADERS = [
+    {},
+    CROSS_SITE,
+    {"Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "same-origin"},
+    {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"},
+]
+EVIL = ["//evil.example", "https://evil.example/", "/\\evil.example", "http://evil.example/x"]
+
+
+def service_session(hub: Hub, username: str) -> requests.Session:
+    """A browser-like session signed in at the hub, then at the service through OAuth."""
+    s = hub_session(hub, username)
+    r = s.get(hub.url + SERVICE, timeout=60)
+    assert r.status_code == 200, r.text[:500]
+    assert urlparse(r.url).path == SERVICE, r.url
+    return s
+
+
+def service_xsrf(s: requests.Session) -> str:
+    """The service's own `_xsrf` cookie (the hub's has the same name on /hub/)."""
+    for c in s.cookies:
+        if c.name == "_xsrf" and (c.path or "").startswith(SERVICE.rstrip("/")):
+            return c.value or ""
+    raise AssertionError(f"no service _xsrf cookie in {[(c.name, c.path) for c in s.cookies]}")
+
+
+def institution_exists(hub: Hub, code: str) -> bool:
+    with Database(hub.db_url).read_session() as s:
+        try:
+            lookup.institution(s, code)
+        except NotFound:
+            return False
+        return True
+
+
+def fresh_code(prefix: str) -> str:
+    return f"{prefix}{secrets.token_hex(4)}"
+
+
+def stays_on_site(hub: Hub, location: str, base: str) -> bool:
+    """A redirect target is on the hub's own origin (a relative path or the same host)."""
+    if location.startswith(("//", "/\\", "\\")):
+        return False
+    target = urlparse(urljoin(base, location))
+    return target.netloc == urlparse(hub.url).netloc and target.scheme in ("http", "https")
+
+
+def follow(hub: Hub, s: requests.Session, url: str, hops: int = 10) -> list[str]:
+    """Follow redirects by hand, asserting every hop stays on the hub's origin."""
+    seen: list[str] = []
+    for _ in range(hops):
+        r = s.get(url, timeout=60, allow_redirects=False)
+        location = r.headers.get("Location")
+        if r.status_code not in (301, 302, 303, 307, 308) or not location:
+            return seen
+        seen.append(location)
+        assert stays_on_site(hub, location, url), f"redirected off-site: {seen}"
+        url = urljoin(url, location)
+    return seen
+
+
+# --- XSRF -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def admin_cookies(hub: Hub) -> requests.Session:
+    return service_session(hub, "admin")
+
+
+def new_institution(code: str) -> dict[str, str]:
+    return {"code": code, "name": "XSRF probe " + code, "country": "DK"}
+
+
+@pytest.mark.parametrize("headers", FORGED_HEADERS, ids=lambda h: "-".join(h.values()) or "none")
+def test_a_cookie_form_post_without_the_xsrf_token_is_refused_and_changes_nothing(
+    hub: Hub, admin_cookies: requests.Session, headers: dict[str, str]
+) -> None:
+    code = fresh_code("xsrf")
+    r = admin_cookies.post(
+        hub.url + SERVICE + "admin/institutions",
+        data=new_institution(code),
+        headers=headers,
+        timeout=60,
+        allow_redirects=False,
+    )
+    assert r.status_code == 403, (r.status_code, r.headers.get("Location"), r.text[:300])
+    assert not institution_exists(hub, code)
+
+
+@pytest.mark.parametrize("headers", FORGED_HEADERS, ids=lambda h: "-".join(h.values()) or "none")
+def test_a_cookie_api_post_without_the_xsrf_token_is_refused_and_changes_nothing(
+    hub: Hub, admin_cookies: requests.Session, headers: dict[str, str]
+) -> None:
+    code = fresh_code("xsrf")
+    r = admin_cookies.post(
+        hub.url + SERVICE + "api/institutions",
+        json=new_institution(code),
+        headers=headers,
+        timeout=60,
+        allow_redirects=False,
+    )
+    assert r.status_code == 403, (r.status_code, r.text[:300])
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert not institution_exists(hub, code)
+
+
+def test_a_wrong_xsrf_token_is_refused_too(hub: Hub, admin_cookies: requests.Session) -> None:
+    code = fresh_code("xsrf")
+    r = admin_cookies.post(
+        hub.url + SERVICE + "api/institutions",
+        json=new_institution(code),
+        headers={"X-XSRFToken": "2|00000000|" + "0" * 32 + "|1700000000", **CROSS_SITE},
+        timeout=60,
+    )
+    assert r.status_code == 403, r.text[:300]
+    assert not institution_exists(hub, code)
+
+
+def test_the_same_cookie_post_with_the_token_goes_through(
+    hub: Hub, admin_cookies: requests.Session
+) -> None:
+    """The control: the refusals above are the XSRF check, not a broken session."""
+    code = fresh_code("xsrf")
+    r = admin_cookies.post(
+        hub.url + SERVICE + "api/institutions",
+        json=new_institution(code),
+        headers={"X-XSRFToken": service_xsrf(admin_cookies)},
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text[:300]
+    assert institution_exists(hub, code)
+    code = fresh_code("xsrf")
+    r = admin_cookies.post(
+        hub.url + SERVICE + "admin/institutions",
+        data={**new_institution(code), "_xsrf": service_xsrf(admin_cookies)},
+        timeout=60,
+        allow_redirects=False,
+    )
+    assert r.status_code in (200, 302, 303), r.text[:300]
+    assert institution_exists(hub, code)
+
+
+def test_a_cross_site_no_cors_read_of_the_api_gets_no_data(hub: Hub) -> None:
+    s = service_session(hub, "rita")
+    r = s.get(hub.url + SERVICE + "api/me", headers=CROSS_SITE, timeout=60, allow_redirects=False)
+    assert r.status_code == 403, r.text[:300]
+    assert "rita" not in r.text
+    assert "diabetes" not in r.text
+    # The control: the same session reads its data when the browser navigates.
+    nav = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "none"}
+    r = s.get(hub.url + SERVICE + "api/me", headers=nav, timeout=60)
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["username"] == "rita"
+
+
+# --- open redirects -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", EVIL)
+def test_the_hub_login_never_redirects_off_site(hub: Hub, target: str) -> None:
+    s = requests.Session()
+    s.get(hub.url + "/hub/login", timeout=30).raise_for_status()
+    form = {
+        "username": "rita",
+        "password": hub.password("rita"),
+        "accept_terms": "on",
+        "_xsrf": s.cookies.get("_xsrf", ""),
+    }
+    url = hub.url + "/hub/login"
+    r = s.post(url, params={"next": target}, data=form, timeout=60, allow_redirects=False)
+    assert r.status_code == 302, r.text[:300]
+    assert stays_on_site(hub, r.headers["Location"], url), r.headers["Location"]
+    # Signed in already: the login page redirects at once; still on-site, all the way.
+    follow(hub, s, f"{hub.url}/hub/login?next={target}")
+
+
+@pytest.mark.parametrize("target", EVIL)
+def test_the_service_oauth_flow_never_redirects_off_site(hub: Hub, target: str) -> None:
+    s = hub_session(hub, "rita")
+    hops = follow(hub, s, f"{hub.url}{SERVICE}?next={target}")
+    assert any("oauth_callback" in h for h in hops), hops
+    hops = follow(hub, s, f"{hub.url}{SERVICE}api/me?next={target}")
+
+
+@pytest.mark.parametrize("target", EVIL)
+def test_a_forged_oauth_state_is_refused(hub: Hub, target: str) -> None:
+    s = hub_session(hub, "rita")
+    r = s.get(hub.url + SERVICE, timeout=60, allow_redirects=False)
+    assert r.status_code == 302
+    r = s.get(
+        hub.url + SERVICE + "oauth_callback",
+        params={"code": "forged", "state": target},
+        timeout=60,
+        allow_redirects=False,
+    )
+    assert r.status_code in (400, 403), (r.status_code, r.headers.get("Location"))
+
+
+@pytest.mark.parametrize("target", EVIL)
+def test_the_hub_refuses_an_oauth_redirect_uri_off_site(hub: Hub, target: str) -> None:
+    s = hub_session(hub, "rita")
+    r = s.get(hub.url + SERVICE, timeout=60, allow_redirects=False)
+    authorize = urljoin(hub.url + SERVICE, r.headers["Location"])
+    parsed = urlparse(authorize)
+    assert parsed.path.endswith("/oauth2/authorize"), authorize
+    query = dict(p.split("=", 1) for p in parsed.query.split("&"))
+    query["redirect_uri"] = target + "oauth_callback"
+    r = s.get(f"{hub.url}{parsed.path}", params=query, timeout=60, allow_redirects=False)
+    location = r.headers.get("Location", "")
+    assert not location or stays_on_site(hub, location, authorize), location
+    assert r.status_code >= 400, (r.status_code, location)
+
+
+# --- escaping -------------------------------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def hostile_project(hub: Hub, tmp_path: Path) -> Iterator[str]:
+    """A fresh project titled with a script, holding a dataset titled with an image tag,
+    with rita as a member (ended again afterwards, so rita's demo projects stay as they were)."""
+    db = Database(hub.db_url)
+    code = fresh_code("xss-")
+    dataset = fresh_code("xss-")
+    data = tmp_path / "xss.parquet"
+    pq.write_table(
+        pa.table({"pnr": ["0101001234"], "year": pa.array([2022], pa.int64()),
+                  "x": pa.array([1], pa.int64())}),
+        data,
+    )  # fmt: skip
+    register_dataset(
+        db, hub.store, SETUP, code=dataset, path=data, title=IMG,
+        variables=[VariableSpec("pnr", "string", is_identifier=True),
+                   VariableSpec("year", "int", is_year=True), VariableSpec("x", "int")],
+    )  # fmt: skip
+    today = clock.today()
+    with db.session() as s:
+        create_project(
+            s, SETUP, code=code, title=SCRIPT, scheme="researcher", owner_code="uni",
+            purpose="Escaping probe.", legal_basis_art6="6(1)(e)",
+            starts_on=today - dt.timedelta(days=1), access_ends_on=today + dt.timedelta(days=90),
+            dpia_reference="DPIA-XSS",
+        )  # fmt: skip
+        membership = add_membership(s, SETUP, code=code, username="rita", role="researcher")
+        membership_id = membership.id
+        create_grant(
+            s, SETUP, project_code=code, dataset_code=dataset, variables=["pnr", "year", "x"],
+            years=[2022],
+        )  # fmt: skip
+    try:
+        yield code
+    finally:
+        with db.session() as s:
+            end_membership(s, SETUP, membership_id=membership_id)
+
+
+def test_html_in_project_and_dataset_titles_is_shown_as_text(
+    hub: Hub, page: Any, hostile_project: str
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, hub, "rita")
+    page.goto(hub.url + SERVICE)
+    page.wait_for_selector(f"text={hostile_project}")
+    text = page.locator("body").inner_text()
+    assert SCRIPT in text
+    assert IMG in text
+    assert page.locator("script", has_text="alert(1)").count() == 0
+    assert page.locator("img[src=x]").count() == 0
+    assert page.locator("[onerror]").count() == 0
+    assert dialogs == []
+    html = page.content()
+    assert SCRIPT not in html
+    assert IMG not in html
+
+
+def test_html_in_titles_comes_back_as_json_strings(hub: Hub, hostile_project: str) -> None:
+    r = api_for(hub, "rita").get("api/me")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("application/json")
+    (project,) = [p for p in r.json()["projects"] if p["code"] == hostile_project]
+    assert project["title"] == SCRIPT
+    assert project["grants"][0]["dataset_title"] == IMG
+
+
+# --- not allowed reads as not found ---------------------------------------------------------
+
+#: GETs of what belongs to others, each with its twin that does not exist at all (None: a
+#: path that no route serves). A refusal must answer byte for byte what its twin answers.
+OTHERS_GETS: dict[str, list[tuple[str, str | None]]] = {
+    "rita": [
+        (p, None) for p in (
+            "api/institutions", "api/institutions/uni", "api/institutions/zz-none",
+            "api/people", "api/people/admin", "api/people/zz-none",
+            "api/projects", "api/projects/mobility", "api/projects/zz-none",
+            "api/datasets", "api/datasets/bef", "api/datasets/zz-none",
+            "api/grants", "api/grants/1", "api/grants/999999",
+            "api/pdb", "api/pdb/health-pdb", "api/pdb/health-pdb/warnings", "api/pdb/zz-none",
+            "api/jobs/1", "api/audit/events", "api/audit/stats", "api/audit/reviews",
+            "api/audit/verification", "api/audit/report",
+        )
+    ],
+    "manager1": [
+        ("api/pdb/labour-pdb", "api/pdb/zz-none"),
+        ("api/pdb/labour-pdb/warnings", "api/pdb/zz-none/warnings"),
+        ("api/institutions/ministry", None),
+        ("api/people/ola", None),
+        ("api/datasets/bef", None),
+        ("api/audit/events", None),
+    ],
+    "officer": [
+        ("api/institutions/ministry", "api/institutions/zz-none"),
+        ("api/people/ola", "api/people/zz-none"),
+        ("api/pdb/health-pdb", None),
+        ("api/datasets", None),
+        ("api/grants", None),
+        ("api/projects/reform", None),
+    ],
+}  # fmt: skip
+
+
+def same_answer(a: requests.Response, b: requests.Response) -> bool:
+    return (
+        a.status_code == b.status_code
+        and a.headers.get("Content-Type") == b.headers.get("Content-Type")
+        and a.content == b.content
+    )
+
+
+@pytest.mark.requirement("AUTH-2")
+@pytest.mark.parametrize("username", sorted(OTHERS_GETS))
+def test_a_refusal_reads_exactly_like_a_path_that_does_not_exist(hub: Hub, username: str) -> None:
+    api = api_for(hub, username)
+    nowhere = "api/no-such-thing-" + secrets.token_hex(3)
+    assert api.get(nowhere).status_code == 404
+    differing = {}
+    for path, twin in OTHERS_GETS[username]:
+        r, expected = api.get(path), api.get(twin or nowhere)
+        assert expected.status_code == 404, (twin, expected.text[:200])
+        if not same_answer(r, expected):
+            differing[path] = (r.status_code, r.text[:160], "expected", expected.text[:160])
+    assert not differing, differing
