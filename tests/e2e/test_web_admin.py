@@ -50,6 +50,7 @@ def submit(page: Any, form: str, fields: dict[str, str]) -> None:
 
 
 @pytest.mark.requirement("AUTH-1")
+@pytest.mark.requirement("INST-1")
 def test_the_admin_creates_an_institution_and_a_person_and_keeps_the_register(
     hub: Hub, page: Any
 ) -> None:
@@ -119,6 +120,8 @@ def test_bad_input_shows_the_sentence_and_changes_nothing(hub: Hub, page: Any) -
     assert api.get("api/people/bad_name").status_code == 404
 
 
+@pytest.mark.requirement("PROJ-1")
+@pytest.mark.requirement("PROJ-2")
 def test_projects_memberships_renewal_and_expiry(hub: Hub, page: Any) -> None:
     authority, research = unique("auth"), unique("res")
     api = api_for(hub, ADMIN)
@@ -196,6 +199,7 @@ def test_a_non_admin_reads_not_found(hub: Hub, page: Any, username: str) -> None
     assert api.get("api/projects/reform").status_code == 404
 
 
+@pytest.mark.requirement("PROJ-3")
 def test_a_project_database_is_extended_and_a_membership_ended_through_the_api(hub: Hub) -> None:
     pdb, inst, person = unique("pdb"), unique("pdbinst"), unique("mem").replace("-", "_")
     api = api_for(hub, ADMIN)
