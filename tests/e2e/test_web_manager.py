@@ -178,9 +178,13 @@ def test_the_manager_creates_a_population_from_conditions(
     page.fill("#population-name", name)
     page.select_option("#population-dataset", "bef")
     page.fill("#population-conditions", "sex = 2\nyear >= 2020")
+    page.fill("#population-description", '<b id="injected">Women</b> since 2020')
     page.click("#population-submit")
     page.wait_for_selector("#flash")
     row = page.locator(f"#populations tr[data-population='{name}']")
+    # What a manager writes is shown as text, never as markup.
+    assert page.locator("#injected").count() == 0
+    assert '<b id="injected">Women</b>' in row.inner_text()
     assert "sex = 2" in row.locator(".definition").inner_text()
     assert int(row.locator(".size").inner_text()) > 0
     again = manager_api.post(f"api/pdb/{PDB}/populations", {"name": name, "dataset": "bef"})
