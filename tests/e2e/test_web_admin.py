@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import subprocess
 from typing import Any
 
 import pytest
@@ -19,7 +20,10 @@ import pytest
 from labgate.audit.log import Actor
 from labgate.audit.search import search
 from labgate.db import Database
+from labgate.demo.directory import DirectoryEntry, ThrowawayDirectory, seed_ldif
+from labgate.demo.run import demo_password
 from labgate.services.grants import create_grant
+from labgate.services.people import assign_role
 from tests.e2e.api import SERVICE, api_for, hub_session
 from tests.e2e.conftest import Hub, log_in
 
@@ -258,3 +262,60 @@ def test_forms_and_api_refuse_a_cookie_request_without_the_xsrf_token(hub: Hub) 
                          timeout=60, allow_redirects=False)  # fmt: skip
         assert r.status_code == 403, r.text[:300]
     assert api_for(hub, ADMIN).get(f"api/people/{name}").status_code == 404
+
+
+def add_to_directory(directory: ThrowawayDirectory, username: str) -> None:
+    """A new directory account (the demo's password rule), added to the running slapd."""
+    entry = DirectoryEntry(uid=username, cn="Institution Admin", password=demo_password(username))
+    ldif = seed_ldif(directory.suffix, [entry]).split("\n\n")[-1]  # the person's block only
+    path = directory.root / f"{username}.ldif"
+    path.write_text(ldif)
+    subprocess.run(
+        ["slapadd", "-f", str(directory.root / "slapd.conf"), "-l", str(path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+@pytest.mark.requirement("AUTH-2")
+def test_an_institution_admin_sees_and_changes_nothing_of_another(
+    hub: Hub, directory: ThrowawayDirectory, page: Any
+) -> None:
+    name = unique("uniadm").replace("-", "_")
+    admin = api_for(hub, ADMIN)
+    r = admin.post("api/people", {"username": name, "full_name": "Uni Admin", "institution": "uni"})
+    assert r.status_code == 201, r.text
+    until = (TODAY + dt.timedelta(days=30)).isoformat()
+    r = admin.post(f"api/people/{name}/authorisations",
+                   {"valid_from": TODAY.isoformat(), "valid_until": until})  # fmt: skip
+    assert r.status_code == 201, r.text
+    actor = Actor(name="test-setup", kind="system", institution="")
+    with Database(hub.db_url).session() as s:
+        assign_role(s, actor, username=name, role="admin", institution_code="uni")
+    add_to_directory(directory, name)
+
+    api = api_for(hub, name)
+    assert [i["code"] for i in api.get("api/institutions").json()] == ["uni"]
+    assert {p["institution"] for p in api.get("api/people").json()} == {"uni"}
+    assert {p["owner"] for p in api.get("api/projects").json()} == {"uni"}
+    assert api.get("api/people/rita").status_code == 200
+    assert api.get("api/projects/mobility").status_code == 200
+    for path in ("api/people/ola", "api/projects/reform", "api/institutions/ministry"):
+        assert api.get(path).status_code == 404, path
+    writes = {
+        "api/institutions": {"code": unique("x"), "name": "X", "country": "DK"},
+        "api/people": {"username": unique("y").replace("-", "_"), "full_name": "Y",
+                       "institution": "ministry"},
+        "api/projects/reform/expire": {"reason": "Not theirs."},
+        "api/people/ola/authorisations": {"valid_from": TODAY.isoformat(), "valid_until": until},
+        "api/projects/mobility/memberships": {"username": "ola", "role": "researcher"},
+    }  # fmt: skip
+    for path, body in writes.items():
+        assert api.post(path, body).status_code == 404, path
+    assert admin.get("api/projects/reform").json()["expired_at"] is None
+
+    log_in(page, hub, name)
+    r = page.goto(hub.url + SERVICE + "admin/projects/reform")
+    assert r is not None and r.status == 404
+    page.goto(hub.url + SERVICE + "admin/people")
+    shown = page.locator("#people tbody tr").evaluate_all("rs => rs.map(r => r.dataset.person)")
+    assert "rita" in shown and "ola" not in shown
