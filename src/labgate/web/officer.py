@@ -178,12 +178,21 @@ def findings_value(value: Any) -> str:
             "Write the findings of the control (what was checked and what was found).",
             reason="missing-findings",
         )
-    if len(value) > MAX_TEXT or CONTROL.search(value):
+    if len(value) > MAX_TEXT or CONTROL.search(value) or not _encodable(value):
         raise InvalidInput(
             f"The findings must be at most {MAX_TEXT} characters of ordinary text.",
             reason="invalid-text",
         )
     return value.strip()
+
+
+def _encodable(value: str) -> bool:
+    """False for text JSON can carry but the database cannot store (a lone surrogate)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def quarter_ago() -> dt.datetime:
