@@ -43,6 +43,13 @@ STATUS: dict[type[LabgateError], int] = {
 }
 
 
+XSRF_REFUSED = (
+    "This request was refused: it carries neither a hub API token (Authorization: token ...) "
+    "nor the page's XSRF token. Sign in and submit the form from the labgate page, or call "
+    "the API with a token."
+)
+
+
 def status_for(error: LabgateError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
@@ -98,7 +105,11 @@ class LabgateHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[mis
                 _ = self.current_user
             finally:
                 self._identifying = False
-        super().check_xsrf_cookie()
+        try:
+            super().check_xsrf_cookie()
+        except web.HTTPError as refused:
+            # Tornado's own wording ("'_xsrf' argument missing from POST") is no sentence.
+            raise web.HTTPError(refused.status_code, XSRF_REFUSED) from refused
 
     # --- who is asking -------------------------------------------------------------------
 
