@@ -67,6 +67,9 @@ DONE: Final = {
     "left": "The membership was ended.",
 }
 
+#: What a list page's "new" form starts with: nothing chosen yet.
+NOTHING: Final[Mapping[str, Any]] = {}
+
 # --- access ------------------------------------------------------------------------------
 
 
@@ -528,7 +531,7 @@ class AdminHome(AdminPage):
 
 
 class InstitutionsPage(AdminPage):
-    async def show(self, error: str | None = None, chosen: Mapping[str, Any] = {}) -> None:
+    async def show(self, error: str | None = None, chosen: Mapping[str, Any] = NOTHING) -> None:
         reach = reach_of(self, "register")
         found = await self.blocking(_read, self, views.list_institutions, reach)
         self.page("institutions.html", "Institutions", error, institutions=found,
@@ -573,7 +576,7 @@ class InstitutionAuthorisePage(InstitutionPage):
 
 
 class PeoplePage(AdminPage):
-    async def show(self, error: str | None = None, chosen: Mapping[str, Any] = {}) -> None:
+    async def show(self, error: str | None = None, chosen: Mapping[str, Any] = NOTHING) -> None:
         reach = reach_of(self, "register")
         found = await self.blocking(_read, self, views.list_people, reach)
         insts = await self.blocking(_read, self, views.list_institutions, reach)
@@ -630,7 +633,7 @@ class EndAuthorisationPage(PersonPage):
 
 
 class ProjectsPage(AdminPage):
-    async def show(self, error: str | None = None, chosen: Mapping[str, Any] = {}) -> None:
+    async def show(self, error: str | None = None, chosen: Mapping[str, Any] = NOTHING) -> None:
         reach = reach_of(self, "projects")
         found = await self.blocking(_read, self, views.list_projects, reach)
         insts = await self.blocking(_read, self, views.list_institutions, reach)
