@@ -274,3 +274,32 @@ def test_schemathesis_finds_no_server_error_in_the_officer_api(hub: Hub, tmp_pat
     as_officer = fuzz(hub, OFFICER, config, "--exclude-method", "POST")
     print(as_officer.stdout[-2500:])
     assert as_officer.returncode == 0, as_officer.stdout[-4000:]
+
+
+@pytest.mark.requirement("LOG-3")
+def test_the_log_is_paged_by_the_last_event_of_a_page(hub: Hub) -> None:
+    api = api_for(hub, OFFICER)
+    for _ in range(4):  # each reading of the statistics is an event of uni
+        assert api.get("api/audit/stats").status_code == 200
+    first = api.get("api/audit/events", params={"limit": "3"}).json()
+    assert len(first) == 3
+    second = api.get("api/audit/events", params={"limit": "3", "after": str(first[-1]["seq"])})
+    assert second.status_code == 200, second.text
+    assert second.json() and second.json()[0]["seq"] > first[-1]["seq"]
+    both = api.get("api/audit/events", params={"limit": "6"}).json()
+    assert [e["seq"] for e in both] == [e["seq"] for e in first + second.json()][: len(both)]
+
+
+def test_what_the_officer_typed_is_shown_as_text(hub: Hub, page: Any) -> None:
+    open_audit(page, hub)
+    attack = '"><img src=x id=injected onerror="document.title=1">'
+    page.fill("#f-object", attack)
+    page.click("#search")
+    page.wait_for_selector("#events")
+    assert page.locator("#injected").count() == 0
+    assert page.input_value("#f-object") == attack
+    # The search's own event (with the filter in its detail) is shown as text too.
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    page.goto(hub.url + SERVICE + f"audit?run=1&type=audit.search&user=officer&since={since}")
+    assert page.locator("#injected").count() == 0
+    assert page.locator("#events td.detail", has_text="onerror").count() >= 1

@@ -279,7 +279,8 @@ class SearchPage(OfficerHandler):
             filters = event_filters(self.arg, self.get_arguments("type"), csv=False)
             if ran:
                 found = await self.blocking(search_events, self.db, self.actor(), inst, filters)
-                events = [event_json(e) for e in found]
+                # The detail as its stored JSON text, shown escaped like any other text.
+                events = [{**event_json(e), "detail_text": e.detail} for e in found]
         except LabgateError as error:
             await self.page_error(error, lambda e: self._show(inst, [], False, e))
             return
