@@ -5,9 +5,9 @@ the chain's verification; each of these is itself in the log. officer (uni) and 
 (ministry) never see each other's institution, rita reads "not found" everywhere here, and
 a malformed filter is a 400 with a sentence.
 
-The hub is shared by the whole e2e session: the only change to existing objects is that
-uni's registration (and any earlier quarterly sign-off of uni) is moved four months back,
-so that its quarterly control is overdue; the test signs it off again at once.
+The hub is shared by the whole e2e session: to make uni's quarterly control overdue, its
+registration (and any earlier quarterly sign-off of it) is moved four months back for one
+test, which signs the control off, and then put back.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import datetime as dt
 import io
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,16 +103,38 @@ def test_the_officer_sees_transaction_statistics_as_a_table_and_a_chart(
 def test_an_overdue_quarterly_control_shows_a_banner_until_it_is_signed_off(
     hub: Hub, page: Any
 ) -> None:
+    with uni_overdue(hub):
+        sign_off_the_overdue_control(hub, page)
+
+
+@contextmanager
+def uni_overdue(hub: Hub) -> Iterator[None]:
+    """uni registered (and any quarterly control of it signed) 125 days ago; then restored."""
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=125)
-    with Database(hub.db_url).session() as s:
+    db = Database(hub.db_url)
+    with db.session() as s:
         uni = s.scalar(select(Institution).where(Institution.code == "uni"))
         assert uni is not None
-        uni.created_at = long_ago
-        s.execute(
-            update(Review)
-            .where(Review.institution_id == uni.id, Review.kind == "quarterly")
-            .values(signed_off_at=long_ago)
-        )
+        created, uni.created_at = uni.created_at, long_ago
+        signed = {
+            r.id: r.signed_off_at
+            for r in s.scalars(
+                select(Review).where(Review.institution_id == uni.id, Review.kind == "quarterly")
+            )
+        }
+        s.execute(update(Review).where(Review.id.in_(signed)).values(signed_off_at=long_ago))
+    try:
+        yield
+    finally:
+        with db.session() as s:
+            s.execute(
+                update(Institution).where(Institution.code == "uni").values(created_at=created)
+            )
+            for review_id, at in signed.items():
+                s.execute(update(Review).where(Review.id == review_id).values(signed_off_at=at))
+
+
+def sign_off_the_overdue_control(hub: Hub, page: Any) -> None:
     open_audit(page, hub)
     assert page.locator("#overdue-banner").is_visible()
     api = api_for(hub, OFFICER)
@@ -293,13 +317,13 @@ def test_the_log_is_paged_by_the_last_event_of_a_page(hub: Hub) -> None:
 def test_what_the_officer_typed_is_shown_as_text(hub: Hub, page: Any) -> None:
     open_audit(page, hub)
     attack = '"><img src=x id=injected onerror="document.title=1">'
+    since = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S")
     page.fill("#f-object", attack)
     page.click("#search")
     page.wait_for_selector("#events")
     assert page.locator("#injected").count() == 0
     assert page.input_value("#f-object") == attack
     # The search's own event (with the filter in its detail) is shown as text too.
-    since = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
     page.goto(hub.url + SERVICE + f"audit?run=1&type=audit.search&user=officer&since={since}")
     assert page.locator("#injected").count() == 0
     assert page.locator("#events td.detail", has_text="onerror").count() >= 1
