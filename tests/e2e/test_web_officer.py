@@ -327,3 +327,21 @@ def test_what_the_officer_typed_is_shown_as_text(hub: Hub, page: Any) -> None:
     page.goto(hub.url + SERVICE + f"audit?run=1&type=audit.search&user=officer&since={since}")
     assert page.locator("#injected").count() == 0
     assert page.locator("#events td.detail", has_text="onerror").count() >= 1
+
+
+@pytest.mark.requirement("LOG-1")
+@pytest.mark.requirement("LOG-3")
+def test_a_refused_control_is_logged_and_its_csv_export_cannot_run_a_formula(hub: Hub) -> None:
+    api = api_for(hub, OFFICER)
+    formula = "=HYPERLINK(1)"
+    refused = api.post(f"api/audit/adhoc/{formula}", {"findings": "Suspected misuse."})
+    assert refused.status_code == 404, refused.text
+    params = {"type": "review.adhoc", "outcome": "denied", "object_id": formula}
+    found = api.get("api/audit/events", params=params).json()
+    assert found and found[-1]["actor"] == OFFICER and found[-1]["institution"] == "uni"
+    exported = api.get("api/audit/events", params={**params, "format": "csv"})
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in exported.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert rows and {r["object_id"] for r in rows} == {"'" + formula}
