@@ -154,6 +154,18 @@ def sign_off_the_overdue_control(hub: Hub, page: Any) -> None:
     assert api.get("api/audit/reviews").json()["overdue"] is False
     assert events(hub, actor=OFFICER, type="review.signoff")
 
+    row.locator("a").first.click()
+    page.wait_for_selector("#review[data-kind=quarterly]")
+    assert page.locator("#review").get_attribute("data-intact") == "yes"
+    assert "no misuse found" in page.locator("#review-findings").inner_text()
+    number = page.url.rsplit("/", 1)[1]
+    stored = api.get(f"api/audit/reviews/{number}").json()
+    assert stored["report_intact"] is True and stored["report"]["institution"]["code"] == "uni"
+    assert api_for(hub, OFFICER2).get(f"api/audit/reviews/{number}").status_code == 404
+    assert api_for(hub, "rita").get(f"api/audit/reviews/{number}").status_code == 404
+    assert api.get("api/audit/reviews/99999999").status_code == 404
+    assert api.get("api/audit/reviews/abc").status_code == 404
+
 
 @pytest.mark.requirement("LOG-6")
 def test_the_officer_runs_an_ad_hoc_control_of_rita(hub: Hub, page: Any) -> None:

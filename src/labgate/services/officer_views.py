@@ -10,6 +10,7 @@ by `audit.review.sign_off`, their refusals by `audited_write`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -159,6 +160,20 @@ def list_reviews(session: Session, institution: str) -> list[dict[str, Any]]:
         .order_by(desc(Review.signed_off_at), desc(Review.id))
     ).all()
     return [review_json(session, r) for r in rows]
+
+
+def review_detail(session: Session, review_id: int) -> dict[str, Any] | None:
+    """One signed-off control with its stored report, and whether the report still hashes
+    to the digest recorded at the sign-off (None when there is no such control)."""
+    review = session.get(Review, review_id)
+    if review is None:
+        return None
+    digest = hashlib.sha256(review.report.encode("utf-8")).hexdigest()
+    return {
+        **review_json(session, review),
+        "report": json.loads(review.report),
+        "report_intact": digest == review.report_sha256,
+    }
 
 
 def draft_report(

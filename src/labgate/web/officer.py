@@ -40,6 +40,7 @@ from labgate.services.officer_views import (
     list_reviews,
     per_user_totals,
     record_export,
+    review_detail,
     review_status,
     run_verification,
     search_events,
@@ -228,7 +229,7 @@ class OfficerHandler(LabgateHandler):
     def arg(self, name: str) -> str | None:
         return self.get_argument(name, None)
 
-    def _read(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def read_db(self, fn: Callable[..., Any], *args: Any) -> Any:
         with self.db.read_session() as s:
             return fn(s, *args)
 
@@ -238,7 +239,7 @@ class OfficerHandler(LabgateHandler):
         status = None
         if may_audit(self.staff, inst).allowed:
             try:
-                status = await self.blocking(self._read, review_status, inst)
+                status = await self.blocking(self.read_db, review_status, inst)
             except LabgateError:
                 status = None
         ns.setdefault("flash", DONE.get(self.get_argument("done", "")))
@@ -368,7 +369,7 @@ class ReviewsPage(OfficerHandler):
                     raise
                 self.set_status(status_for(e))
                 error = str(e)
-        reviews = await self.blocking(self._read, list_reviews, institution)
+        reviews = await self.blocking(self.read_db, list_reviews, institution)
         await self.officer_page(
             "reviews.html", "Quarterly control", error=error, institution=institution,
             reviews=reviews, report=report, form=form,
@@ -390,6 +391,35 @@ class ReviewsPage(OfficerHandler):
             await self.page_error(error, lambda e: self._show(inst, False, e))
             return
         self.redirect(f"{self.prefix}audit/reviews?done=signed")
+
+
+def review_number(text: str) -> int:
+    """A control's number from the address; anything else is a control that does not exist."""
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise NotFound(f"There is no control with the number {text[:20]}.", reason="no-review")
+    return int(text)
+
+
+async def shown_review(handler: OfficerHandler, number: str) -> dict[str, Any]:
+    """The control, if the officer may read its institution's log; else "not found"."""
+    review_id = review_number(number)
+    review: dict[str, Any] | None = await handler.blocking(
+        handler.read_db, review_detail, review_id
+    )
+    institution = review["institution"] if review else None
+    handler.require("audit:read", lambda s: may_read_log(s, institution or ""))
+    if review is None:
+        raise NotFound(f"There is no control with the number {review_id}.", reason="no-review")
+    return review
+
+
+class ReviewPage(OfficerHandler):
+    @web.authenticated
+    async def get(self, number: str) -> None:
+        review = await shown_review(self, number)
+        await self.officer_page(
+            "review.html", f"Control {review['id']}", r=review, report=review["report"]
+        )
 
 
 class AdhocPage(OfficerHandler):
@@ -442,7 +472,7 @@ class VerificationPage(OfficerHandler):
     @web.authenticated
     async def get(self) -> None:
         self.read_scope()
-        last = await self.blocking(self._read, last_verification)
+        last = await self.blocking(self.read_db, last_verification)
         await self.officer_page("verification.html", "Audit chain verification", last=last)
 
     @web.authenticated
@@ -499,8 +529,8 @@ class StatsApi(OfficerApi):
 class ReviewsApi(OfficerApi):
     async def get(self) -> None:
         inst = reviewed_institution(self.staff, self.read_scope())
-        status = await self.blocking(self._read, review_status, inst)
-        reviews = await self.blocking(self._read, list_reviews, inst)
+        status = await self.blocking(self.read_db, review_status, inst)
+        reviews = await self.blocking(self.read_db, list_reviews, inst)
         self.write_json({**status, "reviews": reviews})
 
     async def post(self) -> None:
@@ -519,6 +549,11 @@ class ReportApi(OfficerApi):
         self.write_json(
             await self.blocking(draft_report, self.db, self.actor(), inst, since, until)
         )
+
+
+class ReviewApi(OfficerApi):
+    async def get(self, number: str) -> None:
+        self.write_json(await shown_review(self, number))
 
 
 class AdhocApi(OfficerApi):
@@ -545,7 +580,7 @@ class AdhocApi(OfficerApi):
 class VerificationApi(OfficerApi):
     async def get(self) -> None:
         self.read_scope()
-        last = await self.blocking(self._read, last_verification)
+        last = await self.blocking(self.read_db, last_verification)
         self.write_json({"last": last})
 
     async def post(self) -> None:
@@ -574,11 +609,13 @@ ROUTES: list[tuple[str, type[web.RequestHandler]]] = [
     ("audit", SearchPage),
     ("audit/stats", StatsPage),
     ("audit/reviews", ReviewsPage),
+    (r"audit/reviews/([^/]+)", ReviewPage),
     ("audit/adhoc", AdhocPage),
     ("audit/verification", VerificationPage),
     ("api/audit/events", EventsApi),
     ("api/audit/stats", StatsApi),
     ("api/audit/reviews", ReviewsApi),
+    (r"api/audit/reviews/([^/]+)", ReviewApi),
     ("api/audit/report", ReportApi),
     (r"api/audit/adhoc/([^/]+)", AdhocApi),
     ("api/audit/verification", VerificationApi),
