@@ -227,9 +227,11 @@ class OfficerHandler(LabgateHandler):
         return inst
 
     def arg(self, name: str) -> str | None:
+        """A query argument, or None when absent (the input functions decide what blank is)."""
         return self.get_argument(name, None)
 
     def read_db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(session, *args)` in a read-only session (call it through `blocking`)."""
         with self.db.read_session() as s:
             return fn(s, *args)
 
