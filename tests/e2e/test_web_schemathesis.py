@@ -7,7 +7,7 @@ to the spec (status, content type, body schema).
 
 schemathesis sends random writes, so it runs against a fresh demo world and hub started
 here, never the session's shared `hub`. Whatever operations exist when it runs are covered.
-LABGATE_SCHEMATHESIS_EXAMPLES sets the examples per operation, person and mode (default 6).
+LABGATE_SCHEMATHESIS_EXAMPLES sets the examples per operation, person and mode (default 10).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.hub, pytest.mark.slapd]
 
 #: The admin last: its random writes (ending authorisations by number) may lock others out.
 PEOPLE = ("rita", "manager1", "officer", "steward", "admin")
-EXAMPLES = int(os.environ.get("LABGATE_SCHEMATHESIS_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("LABGATE_SCHEMATHESIS_EXAMPLES", "10"))
 CONFORMANCE: list[Callable[..., Any]] = [
     not_a_server_error,
     status_code_conformance,
