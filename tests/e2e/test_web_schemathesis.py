@@ -70,9 +70,14 @@ def schema(own_hub: Hub) -> Any:
     return schemathesis.openapi.from_url(own_hub.url + SERVICE + "api/openapi.json", timeout=30)
 
 
+#: Refused by the HTTP servers (proxy, tornado) before any labgate handler runs: a URI or
+#: headers too large for them. Still never a 5xx.
+TRANSPORT = {414, 431}
+
+
 def error_is_json_with_a_sentence(response: Any) -> str | None:
     """A 4xx answer is labgate's error JSON, with a sentence that says what to do."""
-    if not 400 <= response.status_code < 500:
+    if not 400 <= response.status_code < 500 or response.status_code in TRANSPORT:
         return None
     try:
         body = response.json()
