@@ -390,3 +390,84 @@ def test_a_refusal_reads_exactly_like_a_path_that_does_not_exist(hub: Hub, usern
     assert not differing, "refusals that differ from not-found:\n" + "\n".join(
         f"{path}: {answer}" for path, answer in differing.items()
     )
+
+
+#: Token POSTs about what belongs to others, each with its twin about nothing at all. The
+#: body is empty, so even a wrongly allowed write changes nothing (it would be a 400).
+OTHERS_POSTS: dict[str, list[tuple[str, str]]] = {
+    "rita": [
+        ("api/projects/mobility/renew", "api/projects/zz-none/renew"),
+        ("api/projects/diabetes/memberships", "api/projects/zz-none/memberships"),
+        ("api/people/sam/authorisations", "api/people/zz-none/authorisations"),
+        ("api/institutions/uni/authorisations", "api/institutions/zz-none/authorisations"),
+        ("api/grants/1/withdraw", "api/grants/999999/withdraw"),
+        ("api/pdb/health-pdb/populations", "api/pdb/zz-none/populations"),
+    ],
+    "manager1": [
+        ("api/pdb/labour-pdb/populations", "api/pdb/zz-none/populations"),
+        ("api/pdb/labour-pdb/extracts", "api/pdb/zz-none/extracts"),
+    ],
+    "officer": [
+        ("api/people/ola/authorisations", "api/people/zz-none/authorisations"),
+        ("api/projects/reform/expire", "api/projects/zz-none/expire"),
+    ],
+}
+
+
+@pytest.mark.requirement("AUTH-2")
+@pytest.mark.parametrize("username", sorted(OTHERS_POSTS))
+def test_a_refused_write_reads_exactly_like_a_write_to_nothing(hub: Hub, username: str) -> None:
+    api = api_for(hub, username)
+    differing = []
+    for path, twin in OTHERS_POSTS[username]:
+        r, expected = api.post(path, {}), api.post(twin, {})
+        assert expected.status_code == 404, (twin, expected.text[:200])
+        if not same_answer(r, expected):
+            differing.append(
+                f"{path}: {r.status_code} {r.text[:160]} / twin: {expected.text[:160]}"
+            )
+    assert not differing, "refused writes that differ from writes to nothing:\n" + "\n".join(
+        differing
+    )
+
+
+#: Pages about what belongs to others, each with its twin about an object that does not exist.
+OTHERS_PAGES: dict[str, list[tuple[str, str]]] = {
+    "rita": [
+        ("admin/institutions/uni", "admin/institutions/zz-none"),
+        ("admin/people/sam", "admin/people/zz-none"),
+        ("admin/projects/heart", "admin/projects/zz-none"),
+        ("steward/datasets/bef", "steward/datasets/zz-none"),
+        ("steward/grants/1", "steward/grants/999999"),
+        ("manage/health-pdb", "manage/zz-none"),
+    ],
+    "manager1": [("manage/labour-pdb", "manage/zz-none")],
+    "officer": [
+        ("admin/people/ola", "admin/people/zz-none"),
+        ("manage/health-pdb", "manage/zz-none"),
+    ],
+}
+
+
+def error_sentence(r: requests.Response) -> tuple[int, str]:
+    """A page's status and the sentence its error box shows (the rest carries tokens)."""
+    start = r.text.find('id="error-message">')
+    if start < 0:
+        return r.status_code, r.text[:200]
+    return r.status_code, r.text[start : r.text.find("</p>", start)]
+
+
+@pytest.mark.requirement("AUTH-2")
+@pytest.mark.parametrize("username", sorted(OTHERS_PAGES))
+def test_a_refused_page_reads_exactly_like_a_page_about_nothing(hub: Hub, username: str) -> None:
+    s = service_session(hub, username)
+    differing = []
+    for path, twin in OTHERS_PAGES[username]:
+        got = error_sentence(s.get(hub.url + SERVICE + path, timeout=60, allow_redirects=False))
+        expected = error_sentence(s.get(hub.url + SERVICE + twin, timeout=60))
+        assert expected[0] == 404, (twin, expected)
+        if got != expected:
+            differing.append(f"{path}: {got} / twin: {expected}")
+    assert not differing, "refused pages that differ from pages about nothing:\n" + "\n".join(
+        differing
+    )
