@@ -471,3 +471,19 @@ def test_a_refused_page_reads_exactly_like_a_page_about_nothing(hub: Hub, userna
     assert not differing, "refused pages that differ from pages about nothing:\n" + "\n".join(
         differing
     )
+
+
+# --- framing --------------------------------------------------------------------------------
+
+
+def test_no_other_site_may_frame_a_labgate_page(hub: Hub) -> None:
+    """A framed form invites clickjacking: every answer forbids framing, errors included."""
+    s = service_session(hub, "admin")
+    for path in ("", "admin/institutions", "admin/people/zz-none", "api/me"):
+        r = s.get(hub.url + SERVICE + path, timeout=60)
+        assert "frame-ancestors 'none'" in r.headers.get("Content-Security-Policy", ""), (
+            path,
+            r.status_code,
+            dict(r.headers),
+        )
+        assert r.headers.get("X-Content-Type-Options") == "nosniff", path

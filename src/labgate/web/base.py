@@ -50,6 +50,14 @@ XSRF_REFUSED = (
 )
 
 
+#: On every answer, errors included: no other site may frame a labgate page (a framed form
+#: invites clickjacking; the hub's own pages send the same), and no browser guesses a type.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 def status_for(error: LabgateError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
@@ -81,6 +89,11 @@ class LabgateHandler(HubOAuthenticated, web.RequestHandler):  # type: ignore[mis
         """The service's URL prefix, e.g. /services/labgate/."""
         prefix: str = self.settings["prefix"]
         return prefix
+
+    def set_default_headers(self) -> None:
+        """Tornado applies these again when an error clears the answer, so errors get them."""
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
 
     def get_login_url(self) -> str:
         if self.api:
