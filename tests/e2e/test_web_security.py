@@ -263,13 +263,18 @@ SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 
 
+def hostile_dataset(project: str) -> str:
+    """The code of the hostile project's dataset."""
+    return project + "d"
+
+
 @pytest.fixture
 def hostile_project(hub: Hub, tmp_path: Path) -> Iterator[str]:
     """A fresh project titled with a script, holding a dataset titled with an image tag,
     with rita as a member (ended again afterwards, so rita's demo projects stay as they were)."""
     db = Database(hub.db_url)
     code = fresh_code("xss-")
-    dataset = fresh_code("xss-")
+    dataset = hostile_dataset(code)
     data = tmp_path / "xss.parquet"
     pq.write_table(
         pa.table({"pnr": ["0101001234"], "year": pa.array([2022], pa.int64()),
@@ -313,6 +318,37 @@ def test_html_in_project_and_dataset_titles_is_shown_as_text(
     text = page.locator("body").inner_text()
     assert SCRIPT in text
     assert IMG in text
+    assert page.locator("script", has_text="alert(1)").count() == 0
+    assert page.locator("img[src=x]").count() == 0
+    assert page.locator("[onerror]").count() == 0
+    assert dialogs == []
+    html = page.content()
+    assert SCRIPT not in html
+    assert IMG not in html
+
+
+#: The staff pages that show the hostile project's or dataset's title ({p}, {d}).
+STAFF_PAGES = [
+    ("admin", "admin/projects"),
+    ("admin", "admin/projects/{p}"),
+    ("steward", "steward"),
+    ("steward", "steward/datasets/{d}"),
+    ("steward", "steward/grants"),
+]
+
+
+@pytest.mark.parametrize(("username", "path"), STAFF_PAGES)
+def test_html_in_titles_is_text_on_staff_pages(
+    hub: Hub, page: Any, hostile_project: str, username: str, path: str
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, hub, username)
+    address = path.format(p=hostile_project, d=hostile_dataset(hostile_project))
+    response = page.goto(hub.url + SERVICE + address)
+    assert response is not None and response.status == 200, address
+    text = page.locator("body").inner_text()
+    assert SCRIPT in text or IMG in text, f"{address} shows neither hostile title"
     assert page.locator("script", has_text="alert(1)").count() == 0
     assert page.locator("img[src=x]").count() == 0
     assert page.locator("[onerror]").count() == 0
