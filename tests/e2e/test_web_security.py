@@ -381,7 +381,8 @@ OTHERS_GETS: dict[str, list[tuple[str, str | None]]] = {
             "api/grants", "api/grants/1", "api/grants/999999",
             "api/pdb", "api/pdb/health-pdb", "api/pdb/health-pdb/warnings", "api/pdb/zz-none",
             "api/audit/events", "api/audit/stats", "api/audit/reviews",
-            "api/audit/verification", "api/audit/report",
+            "api/audit/verification", "api/audit/report", "api/audit/adhoc/sam",
+            "api/audit/reviews/1",
         )
     ] + [("api/jobs/1", "api/jobs/zz-none")],
     "manager1": [
@@ -399,16 +400,33 @@ OTHERS_GETS: dict[str, list[tuple[str, str | None]]] = {
         ("api/datasets", None),
         ("api/grants", None),
         ("api/projects/reform", None),
+        ("api/audit/adhoc/ola", "api/audit/adhoc/zz-none"),
+        ("api/audit/events?institution=ministry", "api/audit/events?institution=zz-none"),
+        ("api/audit/stats?institution=ministry", "api/audit/stats?institution=zz-none"),
     ],
 }  # fmt: skip
 
 
-def same_answer(a: requests.Response, b: requests.Response) -> bool:
+def same_answer(
+    a: requests.Response, b: requests.Response, echo: tuple[str, str] = ("", "")
+) -> bool:
+    """Byte for byte the same, once a name the answer merely echoes back from its own
+    address (`echo`: the name asked for, and the twin's) is read as the twin's."""
+    named, twin_named = (s.encode() for s in echo)
+    content = a.content.replace(named, twin_named) if named else a.content
     return (
         a.status_code == b.status_code
         and a.headers.get("Content-Type") == b.headers.get("Content-Type")
-        and a.content == b.content
+        and content == b.content
     )
+
+
+def echoed(path: str, twin: str | None) -> tuple[str, str]:
+    """The names in which a path and its twin differ (their last segments), if a twin."""
+    if twin is None:
+        return ("", "")
+    name, twin_name = path.split("?")[0].rsplit("/", 1)[-1], twin.split("?")[0].rsplit("/", 1)[-1]
+    return (f"'{name}'", f"'{twin_name}'") if name != twin_name else ("", "")
 
 
 @pytest.mark.requirement("AUTH-2")
@@ -421,7 +439,7 @@ def test_a_refusal_reads_exactly_like_a_path_that_does_not_exist(hub: Hub, usern
     for path, twin in OTHERS_GETS[username]:
         r, expected = api.get(path), api.get(twin or nowhere)
         assert expected.status_code == 404, (twin, expected.text[:200])
-        if not same_answer(r, expected):
+        if not same_answer(r, expected, echoed(path, twin)):
             differing[path] = (r.status_code, r.text[:160], "expected", expected.text[:160])
     assert not differing, "refusals that differ from not-found:\n" + "\n".join(
         f"{path}: {answer}" for path, answer in differing.items()
