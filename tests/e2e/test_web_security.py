@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import requests
+from tornado import web
 
 from labgate import clock
 from labgate.audit.log import Actor
@@ -35,8 +36,10 @@ from labgate.services import lookup
 from labgate.services.datasets import VariableSpec
 from labgate.services.grants import create_grant
 from labgate.services.projects import add_membership, create_project, end_membership
+from labgate.web.app import routes
 from tests.e2e.api import SERVICE, api_for, hub_session
 from tests.e2e.conftest import Hub, log_in
+from tests.web.test_openapi import route_shape
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slapd]
 
@@ -184,6 +187,33 @@ def test_the_same_cookie_post_with_the_token_goes_through(
     )
     assert r.status_code in (200, 302, 303), r.text[:300]
     assert institution_exists(hub, code)
+
+
+def posted_routes() -> list[str]:
+    """Every route that answers POST, today's and tomorrow's, its parameters filled in."""
+    return sorted(
+        route_shape(path).lstrip("/").replace("{}", "zz-none")
+        for path, handler in routes()
+        if handler.post is not web.RequestHandler.post
+    )
+
+
+def test_every_cookie_post_without_the_xsrf_token_is_refused_before_any_handler(
+    hub: Hub, admin_cookies: requests.Session
+) -> None:
+    """No area may switch the check off: each POST route, page or API, refuses a cookie
+    request without the token with 403 (before the handler runs, so nothing changes)."""
+    posts = posted_routes()
+    assert "admin/institutions" in posts and "api/institutions" in posts
+    let_through = {}
+    for path in posts:
+        r = admin_cookies.post(
+            hub.url + SERVICE + path, data={"x": "1"}, headers=CROSS_SITE, timeout=60,
+            allow_redirects=False,
+        )  # fmt: skip
+        if r.status_code != 403 or "XSRF token" not in r.text:
+            let_through[path] = (r.status_code, r.text[:120])
+    assert not let_through, let_through
 
 
 def test_a_cross_site_no_cors_read_of_the_api_gets_no_data(hub: Hub) -> None:
