@@ -412,10 +412,27 @@ def ending_membership(h: LabgateHandler, number: int, body: Mapping[str, Any]) -
 # --- finding an object's institution (404 when not found or not the admin's) ---------------
 
 
+async def owned(
+    h: LabgateHandler, area: str, write: bool, noun: str, find: Callable[..., str], *args: Any
+) -> str:
+    """The object's institution, asked only after the door (scope, admin somewhere), so a
+    missing object and another institution's object read exactly alike (AUTH-2)."""
+    enter(h, area, write=write)
+    try:
+        inst = str(await h.blocking(_read, h, find, *args))
+        check_institution(h, area, inst, write)
+    except NotFound:
+        raise NotFound(
+            f"There is no {noun} by that name or number among those you administer.",
+            reason=f"no-such-{noun}",
+        ) from None
+    return inst
+
+
 async def person_owned(h: LabgateHandler, text_: str, write: bool) -> str:
+    enter(h, "register", write=write)
     person = path_username(text_)
-    inst = await h.blocking(_read, h, views.institution_of_person, person)
-    check_institution(h, "register", inst, write)
+    await owned(h, "register", write, "person", views.institution_of_person, person)
     return person
 
 
@@ -435,25 +452,29 @@ async def other_person_allowed(h: LabgateHandler, body: Mapping[str, Any]) -> No
 
 
 async def project_owned(h: LabgateHandler, text_: str, write: bool) -> str:
+    enter(h, "projects", write=write)
     project = path_code(text_, "project")
-    inst = await h.blocking(_read, h, views.institution_of_project, project)
-    check_institution(h, "projects", inst, write)
+    await owned(h, "projects", write, "project", views.institution_of_project, project)
     return project
 
 
+def _institution_code(s: Session, inst: str) -> str:
+    return str(views.institution_detail(s, inst)["code"])
+
+
 async def institution_owned(h: LabgateHandler, text_: str, write: bool) -> str:
+    enter(h, "register", write=write)
     inst = path_code(text_, "institution")
-    await h.blocking(_read, h, views.institution_detail, inst)
-    check_institution(h, "register", inst, write)
+    await owned(h, "register", write, "institution", _institution_code, inst)
     if write:  # a scheme authorisation is the global admin's decision
         h.require("register:write", may_administer_all)
     return inst
 
 
 async def authorisation_owned(h: LabgateHandler, text_: str) -> tuple[int, str]:
+    enter(h, "register", write=True)
     number = object_id(text_, "authorisation")
-    inst = await h.blocking(_read, h, views.institution_of_authorisation, number)
-    check_institution(h, "register", inst, write=True)
+    await owned(h, "register", True, "authorisation", views.institution_of_authorisation, number)
     person = await h.blocking(_read, h, _authorisation_person, number)
     return number, person
 
@@ -464,9 +485,9 @@ def _authorisation_person(s: Session, number: int) -> str:
 
 
 async def membership_owned(h: LabgateHandler, text_: str) -> tuple[int, str]:
+    enter(h, "projects", write=True)
     number = object_id(text_, "membership")
-    inst = await h.blocking(_read, h, views.institution_of_membership, number)
-    check_institution(h, "projects", inst, write=True)
+    await owned(h, "projects", True, "membership", views.institution_of_membership, number)
     view = await h.blocking(_read, h, _membership, number)
     return number, str(view["project"])
 
