@@ -46,12 +46,9 @@ from labgate.services.projects import (
 )
 from labgate.vocabulary import MemberRole, Scheme
 from labgate.web.base import ApiHandler, LabgateHandler, status_for
+from labgate.web.inputs import CONTROL, MAX_ID, MAX_ITEMS, MAX_TEXT, number_in_address
 from labgate.web.scopes import scope
 
-MAX_ID: Final = 2**31 - 1
-MAX_TEXT: Final = 4000
-MAX_ITEMS: Final = 500
-CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Flash sentences after a redirect, by a fixed key (never text taken from the address).
 DONE: Final = {
     "institution": "The institution was created.",
@@ -96,9 +93,7 @@ def check_institution(handler: LabgateHandler, area: str, institution: str, writ
 
 def object_id(text: str, noun: str) -> int:
     """A number from the address; anything else names nothing."""
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise NotFound(f"There is no {noun} with the number {text[:20]}.", reason=f"no-such-{noun}")
-    return int(text)
+    return number_in_address(text, noun)
 
 
 def path_code(text: str, noun: str) -> str:

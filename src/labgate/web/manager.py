@@ -46,11 +46,11 @@ from labgate.services.projects import add_membership, end_membership
 from labgate.services.steward_views import dataset_detail, grant_view, list_datasets
 from labgate.vocabulary import MemberRole
 from labgate.web.base import ApiHandler, LabgateHandler, status_for
-from labgate.web.steward import CONTROL, GrantInput, code_field, grant_input, text_field
+from labgate.web.grant_input import GrantInput, code_field, grant_input, text_field
+from labgate.web.inputs import CONTROL, is_object_number
 
 T = TypeVar("T")
 
-MAX_ID: Final = 2**31 - 1
 MAX_CONDITIONS: Final = 20
 MAX_CONDITION_LENGTH: Final = 200
 USERNAME: Final = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
@@ -98,7 +98,7 @@ def check_subproject(handler: LabgateHandler, pdb: str, sub: str) -> None:
 
 
 def membership_number(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    if not is_object_number(text):
         raise NotFound(not_found("membership").message, reason="not-found")
     return int(text)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -49,16 +48,14 @@ from labgate.services.officer_views import (
     stats,
 )
 from labgate.web.base import ApiHandler, LabgateHandler, status_for
+from labgate.web.inputs import CONTROL, MAX_ID, MAX_TEXT, number_in_address
 from labgate.web.scopes import scope
 
-MAX_ID: Final = 2**31 - 1
-MAX_TEXT: Final = 4000
 MAX_NAME: Final = 128
 PAGE: Final = 50
 MAX_PAGE: Final = 500
 MAX_CSV: Final = 100_000
 OUTCOMES: Final = ("ok", "denied", "failed")
-CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Times are accepted from 1970 (the log's epoch) to 2200.
 EARLIEST: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 LATEST: Final = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
@@ -115,7 +112,7 @@ def number_value(text: str | None, field: str, low: int, high: int) -> int | Non
     if text is None or not text.strip():
         return None
     text = text.strip()
-    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or not low <= int(text) <= high:
         raise InvalidInput(
             f"'{field}' must be a whole number from {low} to {high}.", reason="invalid-number"
         )
@@ -397,9 +394,7 @@ class ReviewsPage(OfficerHandler):
 
 def review_number(text: str) -> int:
     """A control's number from the address; anything else is a control that does not exist."""
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise NotFound(f"There is no control with the number {text[:20]}.", reason="no-review")
-    return int(text)
+    return number_in_address(text, "control", reason="no-review")
 
 
 async def shown_review(handler: OfficerHandler, number: str) -> dict[str, Any]:

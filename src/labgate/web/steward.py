@@ -10,9 +10,7 @@ the policy's sentence when it refuses.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Final
 
 from sqlalchemy.orm import Session
@@ -34,16 +32,12 @@ from labgate.services.steward_views import (
     project_choices,
 )
 from labgate.web.base import ApiHandler, LabgateHandler, status_for
+from labgate.web.grant_input import GrantInput, code_field, grant_input, text_field
+from labgate.web.inputs import number_in_address
 from labgate.web.jobs import JOB_ID, RUNNER, Job, Progress
 from labgate.web.jobs import ROUTES as JOB_ROUTES
 from labgate.web.scopes import scope
 
-#: Grant numbers are database integers; anything beyond is "no such grant", never a crash.
-MAX_ID: Final = 2**31 - 1
-MAX_TEXT: Final = 4000
-MAX_ITEMS: Final = 500
-#: Control characters other than tab and line breaks (NUL cannot even be stored).
-CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Flash sentences after a redirect, by a fixed key (never text taken from the address).
 DONE: Final = {
     "created": "The grant was created.",
@@ -65,21 +59,9 @@ def may_write(handler: LabgateHandler) -> StaffFacts:
 # --- input -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class GrantInput:
-    project: str
-    dataset: str
-    variables: tuple[str, ...]
-    years: tuple[int, ...]
-    justification: str | None
-    population: str | None
-
-
 def grant_number(text: str) -> int:
     """A grant number from the address; anything else is a grant that does not exist."""
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise NotFound(f"There is no grant with the number {text[:20]}.", reason="no-such-grant")
-    return int(text)
+    return number_in_address(text, "grant")
 
 
 def dataset_code(text: str) -> str:
@@ -90,93 +72,6 @@ def dataset_code(text: str) -> str:
             reason="no-such-dataset",
         )
     return text
-
-
-def code_field(value: Any, field: str, noun: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(
-            f"'{field}' must name a {noun} by its code, for example 'mobility'.",
-            reason="invalid-input",
-        )
-    code: str = value.strip()
-    if len(code) > CODE_MAX_LENGTH or not CODE_PATTERN.match(code):
-        raise InvalidInput(
-            f"'{field}' is not a {noun} code: use lowercase letters, digits and single "
-            "hyphens, as the list of codes shows.",
-            reason="invalid-code",
-        )
-    return code
-
-
-def text_field(value: Any, field: str, *, required: bool = False) -> str | None:
-    """Free text (a justification, a reason): a string without control characters."""
-    if value is None or (isinstance(value, str) and not value.strip() and not required):
-        if required:
-            raise InvalidInput(f"Write the {field}.", reason="missing-" + field)
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"The {field} must be text.", reason="invalid-input")
-    if len(value) > MAX_TEXT or CONTROL.search(value):
-        raise InvalidInput(
-            f"The {field} must be at most {MAX_TEXT} characters of ordinary text "
-            "(no control characters).",
-            reason="invalid-text",
-        )
-    if required and not value.strip():
-        raise InvalidInput(f"Write the {field}.", reason="missing-" + field)
-    return value.strip()
-
-
-def name_list(values: Any) -> tuple[str, ...]:
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InvalidInput(
-            '\'variables\' must be a list of variable names, for example ["pnr", "sex"].',
-            reason="invalid-input",
-        )
-    if len(values) > MAX_ITEMS or any(len(v) > 128 or CONTROL.search(v) for v in values):
-        raise InvalidInput(
-            "'variables' must name the dataset's own variables, each at most once.",
-            reason="invalid-input",
-        )
-    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
-
-
-def year_list(values: Iterable[Any]) -> tuple[int, ...]:
-    years: list[int] = []
-    for value in values:
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int) or not 1800 <= value <= 2200:
-            raise InvalidInput(
-                "'years' must be a list of four-digit years the dataset covers, for example "
-                "[2022, 2023].",
-                reason="invalid-years",
-            )
-        years.append(value)
-    if len(years) > MAX_ITEMS:
-        raise InvalidInput("Name each year at most once.", reason="invalid-years")
-    return tuple(sorted(set(years)))
-
-
-def grant_input(body: Mapping[str, Any]) -> GrantInput:
-    """The JSON body of `POST api/grants` (or the form's fields), checked for shape only."""
-    years = body.get("years")
-    if not isinstance(years, list):
-        raise InvalidInput(
-            "'years' must be a list of four-digit years, for example [2022, 2023].",
-            reason="invalid-years",
-        )
-    population = body.get("population")
-    return GrantInput(
-        project=code_field(body.get("project"), "project", "project"),
-        dataset=code_field(body.get("dataset"), "dataset", "dataset"),
-        variables=name_list(body.get("variables")),
-        years=year_list(years),
-        justification=text_field(body.get("justification"), "justification"),
-        population=None
-        if population in (None, "")
-        else code_field(population, "population", "population"),
-    )
 
 
 def project_filter(value: str | None) -> str | None:
