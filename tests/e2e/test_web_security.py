@@ -560,8 +560,9 @@ def test_a_refused_page_reads_exactly_like_a_page_about_nothing(hub: Hub, userna
 # --- framing --------------------------------------------------------------------------------
 
 
-def test_no_other_site_may_frame_a_labgate_page(hub: Hub) -> None:
-    """A framed form invites clickjacking: every answer forbids framing, errors included."""
+def test_no_other_site_may_frame_or_cache_a_labgate_page(hub: Hub) -> None:
+    """A framed form invites clickjacking, a cached page outlives the session: every answer
+    forbids both, errors included."""
     s = service_session(hub, "admin")
     for path in ("", "admin/institutions", "admin/people/zz-none", "api/me"):
         r = s.get(hub.url + SERVICE + path, timeout=60)
@@ -571,3 +572,4 @@ def test_no_other_site_may_frame_a_labgate_page(hub: Hub) -> None:
             dict(r.headers),
         )
         assert r.headers.get("X-Content-Type-Options") == "nosniff", path
+        assert r.headers.get("Cache-Control") == "no-store", path

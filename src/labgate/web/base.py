@@ -51,10 +51,13 @@ XSRF_REFUSED = (
 
 
 #: On every answer, errors included: no other site may frame a labgate page (a framed form
-#: invites clickjacking; the hub's own pages send the same), and no browser guesses a type.
+#: invites clickjacking; the hub's own pages send the same), no browser guesses a type, and
+#: nothing is kept in a browser's or proxy's cache: the answers hold register and audit data,
+#: which must not outlive the session on a shared or unattended machine.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
 }
 
 
