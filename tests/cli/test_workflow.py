@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -132,6 +133,25 @@ def test_renewing_an_authority_project_reviews_each_grant(lg: Labgate) -> None:
     grants = {g["id"]: g for g in lg.ok("grant", "list", "auth1")}
     assert grants[g1["id"]]["withdrawn_at"] is None
     assert grants[g2["id"]]["withdrawn_at"] is not None
+
+
+@pytest.mark.requirement("PROJ-2")
+def test_a_renewal_carries_the_members_over_to_the_new_term(lg: Labgate) -> None:
+    """Members given the project's term keep access through the new one; a membership with
+    an earlier end of its own keeps that end. The carry is in the audit log."""
+    lg.ok(
+        "project", "create", "auth2", "--title", "Ministry follow-up", "--scheme", "authority",
+        "--owner", "au", "--purpose", "Follow a reform.", "--legal-basis", "6(1)(e)",
+        "--no-dpia-reason", "Aggregate statistics only.", "--starts", "2026-03-01",
+    )  # fmt: skip
+    whole = lg.ok("membership", "add", "auth2", "anna", "--role", "researcher")
+    assert whole["valid_until"] == "2027-03-01"
+    lg.ok("project", "renew", "auth2", "--until", "2028-03-01")
+    [member] = lg.ok("membership", "list", "auth2")
+    assert (member["id"], member["valid_until"]) == (whole["id"], "2028-03-01")
+    carry = [e for e in events(lg.db_url) if e.type == "membership.carry"]
+    assert [(e.object_id, e.outcome) for e in carry] == [("auth2", "ok")]
+    assert json.loads(carry[0].detail or "{}")["memberships"] == [whole["id"]]
 
 
 @pytest.mark.requirement("PROJ-3")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from labgate.policy.facts import MembershipFacts
+from labgate.policy.memberships import memberships_carried
 from labgate.policy.projects import may_end_membership, validate_membership
 from tests.policy.factories import (
     NOW,
@@ -157,3 +158,13 @@ def test_a_member_needs_an_authorised_institution() -> None:
 )
 def test_a_membership_is_ended_once_while_it_runs(m: MembershipFacts, reason: str) -> None:
     assert may_end_membership(project(), m, NOW).reason == reason
+
+
+@pytest.mark.requirement("PROJ-2")
+@pytest.mark.requirement("PROJ-3")
+def test_a_new_term_carries_the_memberships_that_ran_to_the_old_end() -> None:
+    old_end = D("2027-01-01")
+    to_the_end = membership(10, id=1, valid_until=old_end)
+    shorter = membership(11, id=2, valid_until=D("2026-09-01"))
+    ended = membership(12, id=3, valid_until=old_end, ended_at=at("2026-05-01"))
+    assert memberships_carried([to_the_end, shorter, ended], old_end) == [1]

@@ -48,6 +48,7 @@ TRANSACTION_TYPES: Final[dict[str, str]] = {
     "project.expire": "A project reached its end and its access ended.",
     "membership.add": "A person was added to a project.",
     "membership.end": "A person's project membership ended.",
+    "membership.carry": "A project's new term carried its members' memberships over to it.",
     # The log itself (LOG)
     "audit.search": "Someone searched the audit log (the filters are in the detail).",
     "audit.stats": "Someone read transaction statistics.",

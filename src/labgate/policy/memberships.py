@@ -7,6 +7,7 @@ nobody does research there. Researchers are members of sub-projects and other pr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from labgate.policy.decision import Decision, allow, deny, first_denial
 from labgate.policy.facts import InstitutionFacts, MembershipFacts, PersonFacts, ProjectFacts
@@ -21,6 +22,14 @@ MAX_MANAGERS = 3
 def _membership_end(m: MembershipFacts) -> dt.date:
     """The day a membership stops counting: an ended one counts only up to its end."""
     return min(m.valid_until, m.ended_at.date()) if m.ended_at else m.valid_until
+
+
+def memberships_carried(memberships: Iterable[MembershipFacts], old_end: dt.date) -> list[int]:
+    """A new term (a renewal, PROJ-2, or an extension, PROJ-3) carries over the memberships
+    that ran to the project's old end of access: they were given for the project's term,
+    and without this every member would lose access on the old date. A membership given an
+    earlier end of its own, or ended, keeps it; the admin decides about those."""
+    return [m.id for m in memberships if m.ended_at is None and m.valid_until == old_end]
 
 
 def _active_or_future(m: MembershipFacts, today: dt.date) -> bool:

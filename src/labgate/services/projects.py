@@ -17,6 +17,7 @@ from labgate.model.enums import Scheme
 from labgate.names import validate_code
 from labgate.policy.facts import ProjectFacts
 from labgate.policy.identity import may_own_project_database
+from labgate.policy.memberships import memberships_carried
 from labgate.policy.projects import (
     default_access_end,
     may_end_membership,
@@ -158,9 +159,27 @@ def _change_term(
         decided_at=clock.now(),
         case_reference=case_reference,
     )
+    carried = memberships_carried(
+        project_facts(session, project).memberships, change.old_access_ends_on
+    )
     project.access_ends_on = change.new_access_ends_on
     project.deletion_deadline = change.new_deletion_deadline
     session.add(change)
+    if carried:
+        for m in session.scalars(select(Membership).where(Membership.id.in_(carried))):
+            m.valid_until = new_end
+        record_as(
+            session,
+            actor,
+            "membership.carry",
+            "project",
+            project.code,
+            detail={
+                "memberships": carried,
+                "old_valid_until": change.old_access_ends_on.isoformat(),
+                "valid_until": new_end.isoformat(),
+            },
+        )
     session.flush()
     return change
 
