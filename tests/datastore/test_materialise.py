@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def test_only_granted_variables_and_years_arrive_and_protection_markers_travel_a
     expected = pq.read_table(raws["bef"]).filter(pc.equal(pc.field("year"), 2020)).num_rows
     assert done.rows == len(data["pnr"]) == expected
     assert any(data["protected"])
+    info = json.loads((store.dataset_dir("fam", "bef") / "_grant.json").read_text())
+    assert info["protection_markers"] == ["protected"] and info["pseudonymised"] == ["pnr"]
+    assert info["year_column"] == "year" and info["years"] == [2020]
 
 
 @pytest.mark.requirement("DATA-1")

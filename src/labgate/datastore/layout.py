@@ -10,7 +10,8 @@
         locks/<project>.lock                 one writer per project at a time
     <root>/projects/<project>/
         data/<dataset>/part-0.parquet        materialised, pseudonymised, read-only (DATA-8)
-        data/<dataset>/_grant.json           what was granted: variables, years, rows
+        data/<dataset>/_grant.json           what was granted: variables, years, rows, and
+                                             which columns are pseudonyms and markers
         work/                                the project's shared, writable space
 
 Staging lives in the vault, on the same file system as the project area, so that a

@@ -176,6 +176,8 @@ def _grant_info(plan: Plan, rows: int) -> dict[str, Any]:
         "dataset": plan.dataset,
         "variables": list(plan.columns),
         "pseudonymised": sorted(plan.identifiers),
+        "protection_markers": list(plan.protection_markers),
+        "year_column": plan.year_column if plan.year_column in plan.columns else None,
         "years": list(plan.years),
         "population": plan.population_name,
         "rows": rows,

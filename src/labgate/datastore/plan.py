@@ -29,6 +29,8 @@ class Plan:
     columns: tuple[str, ...]
     #: Output columns that are identifiers and leave as pseudonyms.
     identifiers: tuple[str, ...]
+    #: Output columns that are name and address protection markers (DATA-7).
+    protection_markers: tuple[str, ...]
     year_column: str | None
     years: tuple[int, ...]
     population_owner: str | None = None
@@ -60,6 +62,7 @@ def load_plan(session: Session, grant_id: int) -> Plan:
         unit=dataset.unit,
         columns=tuple(v.name for v in chosen),
         identifiers=tuple(v.name for v in chosen if v.is_identifier),
+        protection_markers=tuple(v.name for v in chosen if v.is_protection_marker),
         year_column=year_var.name if year_var else None,
         years=tuple(sorted(gy.year for gy in grant.years)),
     )
