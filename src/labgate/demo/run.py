@@ -16,6 +16,7 @@ from pathlib import Path
 from labgate.datastore.layout import DataStore
 from labgate.db import Database
 from labgate.demo.directory import DirectoryEntry, ThrowawayDirectory
+from labgate.demo.examples import place_examples
 from labgate.demo.world import PEOPLE, build
 from labgate.migrate import upgrade
 
@@ -26,8 +27,11 @@ def demo_password(username: str) -> str:
     return username + DEMO_PASSWORD_SUFFIX
 
 
-def prepare(root: Path, *, persons: int = 2000) -> tuple[str, DataStore]:
-    """A fresh database and data store under `root`, holding the demo world."""
+def prepare(
+    root: Path, *, persons: int = 2000, examples: Path | None = None
+) -> tuple[str, DataStore]:
+    """A fresh database and data store under `root`, holding the demo world; with
+    `examples`, the example notebooks in it are copied into every project's work area."""
     if root.exists():
         shutil.rmtree(root)
     (root / "build").mkdir(parents=True)
@@ -36,10 +40,12 @@ def prepare(root: Path, *, persons: int = 2000) -> tuple[str, DataStore]:
     db = Database(url)
     store = DataStore(root / "data")
     try:
-        build(db, store, root / "build", persons=persons)
+        world = build(db, store, root / "build", persons=persons)
     finally:
         db.dispose()
     shutil.rmtree(root / "build")
+    if examples is not None:
+        place_examples(store, world.projects, examples)
     return url, store
 
 
@@ -71,7 +77,7 @@ def main() -> int:
     repo = Path.cwd()
     root = repo / "var" / "demo"
     print("labgate demo: building the demo world (synthetic registers, pseudonymised)...")
-    url, store = prepare(root)
+    url, store = prepare(root, examples=repo / "examples" / "notebooks")
     directory = ThrowawayDirectory(directory_entries())
     directory.start()
     (root / "hub").mkdir(exist_ok=True)
