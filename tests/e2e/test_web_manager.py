@@ -3,10 +3,14 @@ health-pdb (and nothing of labour-pdb, which reads "not found" everywhere), adds
 researcher's membership of a sub-project, creates a population, and grants the sub-project
 `heart` an extract of `bef` that its researcher `sam` then finds under /data, pseudonymised.
 A grant beyond what the project database holds is refused with the policy's sentence and
-changes nothing (PROJ-5). Every action is in the audit log.
+changes nothing (PROJ-5). manager1 withdraws an extract of a sub-project, with a reason, but
+neither the project database's own grant nor another project database's extract: those
+read exactly like a grant number that names nothing. Every action is in the audit log.
 
 The hub is shared by the whole e2e session: the membership added here is a fresh person's,
-the population has a fresh name, and the one extract granted (bef to heart) is new.
+the population has a fresh name, the extracts granted (bef to heart; ind to diabetes, at
+once withdrawn) are new, and so is the sub-project of labour-pdb, whose one extract its own
+manager withdraws again.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from labgate import clock
 from labgate.audit.log import Actor
 from labgate.audit.search import search
 from labgate.db import Database
-from labgate.services import people
+from labgate.services import people, projects
 from tests.e2e.api import SERVICE, Api, api_for, api_token
 from tests.e2e.conftest import Hub, log_in
 from tests.e2e.workspace import CELL_MARK, run_cell, start_workspace
@@ -297,6 +301,139 @@ def test_a_manager_grants_heart_an_extract_and_sam_finds_it_under_data(
     assert grant_id in [json.loads(e.detail)["grant"] for e in written]
 
 
+def grant_in_force(api: Api, pdb: str, grant_id: int) -> bool:
+    """Whether the grant is in force, as its project database's manager reads it."""
+    r = api.get(f"api/pdb/{pdb}")
+    assert r.status_code == 200, r.text
+    found = [g for sub in r.json()["subprojects"] for g in sub["extracts"] if g["id"] == grant_id]
+    found += [g for g in r.json()["holds"] if g["id"] == grant_id]
+    return bool(found) and bool(found[0]["in_force"])
+
+
+@pytest.mark.requirement("PROJ-5")
+@pytest.mark.requirement("LOG-1")
+def test_the_manager_withdraws_an_extract_from_the_page_with_a_reason(
+    hub: Hub, page: Any, manager_api: Api
+) -> None:
+    granted = manager_api.post(
+        f"api/pdb/{PDB}/extracts",
+        {"subproject": "diabetes", "dataset": "ind", "variables": ["pnr", "year", "disposable"],
+         "years": [2022]},
+    )  # fmt: skip
+    assert granted.status_code == 201, granted.text
+    grant_id = granted.json()["id"]
+    log_in(page, hub, MANAGER)
+    page.goto(f"{hub.url}{SERVICE}manage/{PDB}")
+    row = page.locator(
+        f".subproject[data-subproject=diabetes] .extracts tr[data-grant='{grant_id}']"
+    )
+    assert row.get_attribute("class") == "in-force"
+    # A reason of blanks is no reason: refused with the service's sentence, nothing changes.
+    row.locator("input[name=reason]").fill("   ")
+    row.locator("form.withdraw-extract button").click()
+    page.wait_for_selector("#error")
+    assert "why" in page.locator("#error").inner_text()
+    assert row.get_attribute("class") == "in-force"
+    reason = "The sub-project's approval does not cover disposable income."
+    row.locator("input[name=reason]").fill(reason)
+    row.locator("form.withdraw-extract button").click()
+    page.wait_for_selector("#flash")
+    assert "withdrawn" in page.locator("#flash").inner_text()
+    assert row.get_attribute("class") == "withdrawn"
+    state = row.locator(".state").inner_text()
+    assert state.startswith("withdrawn") and state.endswith(f"by {MANAGER}"), state
+    assert row.locator("form.withdraw-extract").count() == 0
+    assert not grant_in_force(manager_api, PDB, grant_id)
+    # LOG-1: the refusal and the withdrawal, manager1 the actor of both, the reason kept.
+    withdrawals = [
+        (e.outcome, json.loads(e.detail))
+        for e in events(hub, actor=MANAGER, type="grant.withdraw")
+        if e.object_id == str(grant_id) or json.loads(e.detail).get("grant") == grant_id
+    ]
+    assert withdrawals == [
+        ("denied", {"reason": "missing-reason"}),
+        ("ok", {"grant": grant_id, "reason": reason}),
+    ]
+    # Withdrawn is withdrawn: a second withdrawal names nothing.
+    again = manager_api.post(f"api/pdb/{PDB}/extracts/{grant_id}/withdraw", {"reason": "again"})
+    assert again.status_code == 404 and again.json()["reason"] == "not-found", again.text
+
+
+@pytest.fixture(scope="module")
+def labour_extract(hub: Hub) -> int:
+    """An extract of a fresh sub-project of labour-pdb, granted by its manager, manager3."""
+    code = f"e2e-labour-{secrets.token_hex(3)}"
+    today = clock.now().date()
+    setup = Actor(name="e2e-setup", kind="system", institution="")
+    with Database(hub.db_url).session() as s:
+        projects.create_project(
+            s, setup, code=code, title="Labour market extract test", scheme="sub_project",
+            owner_code="ministry", parent_code="labour-pdb", purpose="Test extracts.",
+            legal_basis_art6="6(1)(e)", starts_on=today - dt.timedelta(days=1),
+            access_ends_on=today + dt.timedelta(days=365), dpia_reference="DPIA-E2E",
+        )  # fmt: skip
+    manager3 = api_for(hub, "manager3")
+    r = manager3.post(
+        "api/pdb/labour-pdb/extracts",
+        {"subproject": code, "dataset": "ind", "variables": ["pnr", "year", "wage"],
+         "years": [2022]},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    grant_id: int = r.json()["id"]
+    return grant_id
+
+
+@pytest.mark.requirement("PROJ-4")
+def test_a_manager_cannot_withdraw_another_project_databases_extract_nor_the_main_grant(
+    hub: Hub, page: Any, manager_api: Api, labour_extract: int
+) -> None:
+    r = manager_api.get(f"api/pdb/{PDB}")
+    own = r.json()["holds"][0]["id"]  # health-pdb's own grant: the steward's to withdraw
+    body = {"reason": "Not mine to withdraw."}
+    nothing = manager_api.post(f"api/pdb/{PDB}/extracts/999999/withdraw", body)
+    assert nothing.status_code == 404, nothing.text
+    assert nothing.json()["reason"] == "not-found"
+    nowhere = manager_api.post("api/pdb/zz-none/extracts/999999/withdraw", body)
+    assert nowhere.status_code == 404, nowhere.text
+    tries = {
+        f"api/pdb/{PDB}/extracts/{labour_extract}/withdraw": nothing,
+        f"api/pdb/{PDB}/extracts/{own}/withdraw": nothing,
+        f"api/pdb/labour-pdb/extracts/{labour_extract}/withdraw": nowhere,
+    }
+    for path, twin in tries.items():
+        got = manager_api.post(path, body)
+        assert (got.status_code, got.content) == (twin.status_code, twin.content), (path, got.text)
+        assert got.headers["Content-Type"] == twin.headers["Content-Type"]
+    # The page's form, posted with the page's XSRF token, answers as about nothing too.
+    log_in(page, hub, MANAGER)
+    page.goto(f"{hub.url}{SERVICE}manage/{PDB}")
+    xsrf = page.locator("input[name=_xsrf]").first.get_attribute("value")
+
+    def post_form(number: int) -> tuple[int, str]:
+        url = f"{hub.url}{SERVICE}manage/{PDB}/extracts/{number}/withdraw"
+        answer = page.request.post(url, form={"_xsrf": xsrf, "reason": body["reason"]})
+        return answer.status, answer.text().split('id="error-message">')[-1].split("</p>")[0]
+
+    missing = post_form(999999)
+    assert missing[0] == 404 and "No such grant" in missing[1], missing
+    assert post_form(labour_extract) == missing
+    assert post_form(own) == missing
+    # Nothing changed, and nothing reached the service.
+    manager3 = api_for(hub, "manager3")
+    assert grant_in_force(manager3, "labour-pdb", labour_extract)
+    assert grant_in_force(manager_api, PDB, own)
+    touched = [
+        e for e in events(hub, actor=MANAGER, type="grant.withdraw")
+        if e.object_id in {str(labour_extract), str(own)}
+        or json.loads(e.detail).get("grant") in {labour_extract, own}
+    ]  # fmt: skip
+    assert not touched
+    # The extract's own manager may: the refusal was about who asks, not the route.
+    done = manager3.post(f"api/pdb/labour-pdb/extracts/{labour_extract}/withdraw", body)
+    assert done.status_code == 200, done.text
+    assert done.json()["withdrawn_by"] == "manager3"
+
+
 def fuzz(
     hub: Hub, username: str, config: Path, *selection: str
 ) -> subprocess.CompletedProcess[str]:
@@ -313,13 +450,15 @@ def fuzz(
 
 def test_schemathesis_finds_no_server_error_in_the_manager_api(hub: Hub, tmp_path: Path) -> None:
     # Every route as a researcher (all "not found"); as the manager, the reads and the
-    # populations of health-pdb only: fuzzed memberships and extracts would change the
-    # shared demo world.
+    # populations of health-pdb only: fuzzed memberships and extracts (granted or
+    # withdrawn) would change the shared demo world.
     anywhere = tmp_path / "anywhere.toml"
     anywhere.write_text("")
     health = tmp_path / "health.toml"
     health.write_text(f'[parameters]\n"path.code" = "{PDB}"\n')
     as_rita = fuzz(hub, "rita", anywhere)
     assert as_rita.returncode == 0, as_rita.stdout[-4000:]
-    as_manager = fuzz(hub, MANAGER, health, "--exclude-path-regex", "(members|end|extracts)$")
+    as_manager = fuzz(
+        hub, MANAGER, health, "--exclude-path-regex", "(members|end|extracts|withdraw)$"
+    )
     assert as_manager.returncode == 0, as_manager.stdout[-4000:]

@@ -486,10 +486,15 @@ OTHERS_POSTS: dict[str, list[tuple[str, str]]] = {
         ("api/institutions/uni/authorisations", "api/institutions/zz-none/authorisations"),
         ("api/grants/1/withdraw", "api/grants/999999/withdraw"),
         ("api/pdb/health-pdb/populations", "api/pdb/zz-none/populations"),
+        ("api/pdb/health-pdb/extracts/4/withdraw", "api/pdb/zz-none/extracts/999999/withdraw"),
     ],
     "manager1": [
         ("api/pdb/labour-pdb/populations", "api/pdb/zz-none/populations"),
         ("api/pdb/labour-pdb/extracts", "api/pdb/zz-none/extracts"),
+        ("api/pdb/labour-pdb/extracts/3/withdraw", "api/pdb/zz-none/extracts/999999/withdraw"),
+        # The demo world's grant 1 is health-pdb's own (the steward's), 9 is reform's.
+        ("api/pdb/health-pdb/extracts/1/withdraw", "api/pdb/health-pdb/extracts/999999/withdraw"),
+        ("api/pdb/health-pdb/extracts/9/withdraw", "api/pdb/health-pdb/extracts/999999/withdraw"),
     ],
     "officer": [
         ("api/people/ola/authorisations", "api/people/zz-none/authorisations"),

@@ -7,10 +7,14 @@ project database: a sub-project of another project database, or a membership of 
 elsewhere, reads "not found" even when the person happens to manage that one too.
 
 Managers add and end *researcher* memberships of their sub-projects only: who manages a
-project database (PROJ-4) is the admin's decision.
+project database (PROJ-4) is the admin's decision. They withdraw the extracts (grants) of
+their sub-projects, but never what the project database itself holds: that is the data
+steward's grant to the main project.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from labgate.policy.decision import Decision, allow
 from labgate.policy.staff import StaffFacts, may_manage, not_found
@@ -46,3 +50,28 @@ def may_manage_membership(
         return not_found("membership")
     decision = may_manage_subproject(staff, pdb_code, project_code, project_scheme, project_parent)
     return allow() if decision.allowed else not_found("membership")
+
+
+@dataclass(frozen=True)
+class ExtractPlace:
+    """A grant as `may_withdraw_extract` reads it: its project's place, and whether it was
+    withdrawn already."""
+
+    project_code: str
+    project_scheme: str
+    project_parent: str | None
+    withdrawn: bool
+
+
+def may_withdraw_extract(
+    staff: StaffFacts, pdb_code: str, extract: ExtractPlace | None
+) -> Decision:
+    """An extract in force, granted to a sub-project of this project database, which the
+    person manages now. Anything else reads "no such grant", as a number that names nothing
+    (`extract` None) does: the project database's own grant, another project's, one withdrawn."""
+    if extract is None or extract.withdrawn:
+        return not_found("grant")
+    decision = may_manage_subproject(
+        staff, pdb_code, extract.project_code, extract.project_scheme, extract.project_parent
+    )
+    return allow() if decision.allowed else not_found("grant")

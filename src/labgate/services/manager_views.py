@@ -21,6 +21,7 @@ from labgate.errors import NotFound
 from labgate.model import Dataset, Grant, Membership, Person, Population, Project
 from labgate.policy.grants import effective_grants
 from labgate.policy.lifecycle import ProjectState, project_state
+from labgate.policy.manager_access import ExtractPlace
 from labgate.policy.minimisation import minimisation_report, under_use_report
 from labgate.policy.staff import not_found
 from labgate.services.facts import grant_facts, project_facts, project_grants
@@ -55,6 +56,19 @@ def membership_place(session: Session, membership_id: int) -> tuple[ProjectPlace
     place = project_place(session, project.code)
     assert place is not None
     return place, row.role
+
+
+def extract_place(session: Session, grant_id: int) -> ExtractPlace | None:
+    """Where a grant sits (its project's place) and whether it was withdrawn, or None when
+    there is no such grant."""
+    grant = session.get(Grant, grant_id)
+    if grant is None:
+        return None
+    project = session.get(Project, grant.project_id)
+    assert project is not None
+    place = project_place(session, project.code)
+    assert place is not None
+    return ExtractPlace(place.code, place.scheme, place.parent, grant.withdrawn_at is not None)
 
 
 def _pdb(session: Session, code: str) -> Project:

@@ -1,13 +1,17 @@
 """The project-database manager's pages and API (issue 5): the project databases I manage,
-their sub-projects and members, populations, the extracts granted to sub-projects, and the
-minimisation and under-use warnings (PROJ-4..PROJ-7).
+their sub-projects and members, populations, the extracts granted to sub-projects (granting
+and withdrawing them), and the minimisation and under-use warnings (PROJ-4..PROJ-7).
 
 Every request needs the hub scope `pdb:manage` and, per object, `policy.manager_access`:
 the project database in the address is one the person manages now, and every sub-project
 or membership reached below it belongs to that project database. Anything else reads "not
 found". Whether a grant may be made at all (PROJ-5: never beyond what the main project
 holds) is decided by `policy.grants` inside `services.grants`; this module checks the
-input's shape only, and shows the policy's sentence when it refuses.
+input's shape only, and shows the policy's sentence when it refuses. A manager withdraws
+an extract of their own sub-projects only (`policy.manager_access.may_withdraw_extract`;
+the project database's own grants are the steward's), through the steward's
+`services.grants.withdraw_grant`; the enforcer then stops the sub-project's running
+workspaces (WS-4).
 """
 
 from __future__ import annotations
@@ -30,13 +34,15 @@ from labgate.policy.manager_access import (
     may_manage_database,
     may_manage_membership,
     may_manage_subproject,
+    may_withdraw_extract,
 )
 from labgate.policy.staff import StaffFacts, not_found
 from labgate.services.audited import audited_write
-from labgate.services.grants import create_grant
+from labgate.services.grants import create_grant, withdraw_grant
 from labgate.services.manager_views import (
     database_detail,
     database_warnings,
+    extract_place,
     held_datasets,
     managed_databases,
     membership_place,
@@ -61,6 +67,8 @@ DONE: Final = {
     "population-created": "The population was created.",
     "extract-granted": "The extract was granted to the sub-project. It is written into the "
     "sub-project's data when a member next opens a workspace.",
+    "extract-withdrawn": "The extract was withdrawn. The sub-project's running workspaces are "
+    "stopped within a minute, and the next ones open without it.",
 }
 
 
@@ -97,10 +105,15 @@ def check_subproject(handler: LabgateHandler, pdb: str, sub: str) -> None:
     decision.check(NotFound)
 
 
-def membership_number(text: str) -> int:
+def object_number(text: str, noun: str) -> int:
+    """A membership's or grant's number from the address; anything else names nothing."""
     if not is_object_number(text):
-        raise NotFound(not_found("membership").message, reason="not-found")
+        raise NotFound(not_found(noun).message, reason="not-found")
     return int(text)
+
+
+def membership_number(text: str) -> int:
+    return object_number(text, "membership")
 
 
 def check_membership(handler: LabgateHandler, pdb: str, membership_id: int) -> None:
@@ -115,6 +128,17 @@ def check_membership(handler: LabgateHandler, pdb: str, membership_id: int) -> N
         )
     )
     decision.check(NotFound)
+
+
+def extract_number(text: str) -> int:
+    return object_number(text, "grant")
+
+
+def check_extract(handler: LabgateHandler, pdb: str, grant_id: int) -> None:
+    """An extract in force of a sub-project of this project database; else "no such grant"."""
+    staff = may_manage_pdb(handler, pdb)
+    found = _read(handler, extract_place, grant_id)
+    may_withdraw_extract(staff, pdb, found).check(NotFound)
 
 
 # --- input -------------------------------------------------------------------------------
@@ -225,6 +249,20 @@ def _grant_extract(handler: LabgateHandler, data: GrantInput) -> dict[str, Any]:
         handler.db, actor, type="grant.create", object_kind="project", object_id=data.project,
         action=create,
     ))  # fmt: skip
+
+
+def _withdraw_extract(handler: LabgateHandler, grant_id: int, reason: str | None) -> dict[str, Any]:
+    """Through the steward's service; a refusal (no reason, frozen grants) is recorded too,
+    as the CLI does."""
+    actor = handler.actor()
+
+    def withdraw(s: Session) -> dict[str, Any]:
+        return grant_view(s, withdraw_grant(s, actor, grant_id=grant_id, reason=reason or ""))
+
+    return audited_write(
+        handler.db, actor, type="grant.withdraw", object_kind="grant", object_id=str(grant_id),
+        action=withdraw,
+    )  # fmt: skip
 
 
 def _create_population(handler: LabgateHandler, pdb: str, data: PopulationInput) -> dict[str, Any]:
@@ -402,6 +440,20 @@ class ExtractPage(LabgateHandler):
         self.redirect(f"{self.prefix}manage/{code}?done=extract-granted")
 
 
+class WithdrawExtractPage(DatabaseShown):
+    @web.authenticated
+    async def post(self, code: str, number: str) -> None:
+        grant_id = extract_number(number)
+        await self.blocking(check_extract, self, code, grant_id)
+        try:
+            reason = text_field(self.get_argument("reason", ""), "reason")
+            await self.blocking(_withdraw_extract, self, grant_id, reason)
+        except (InvalidInput, Conflict) as error:
+            await self._refused(code, error)
+            return
+        self.redirect(f"{self.prefix}manage/{code}?done=extract-withdrawn")
+
+
 # --- API ---------------------------------------------------------------------------------
 
 
@@ -444,6 +496,14 @@ class ExtractsApi(ManagerApi):
         self.write_json(await self.blocking(_grant_extract, self, data), 201)
 
 
+class WithdrawExtractApi(ManagerApi):
+    async def post(self, code: str, number: str) -> None:
+        grant_id = extract_number(number)
+        await self.blocking(check_extract, self, code, grant_id)
+        reason = text_field(self.json_body().get("reason"), "reason")
+        self.write_json(await self.blocking(_withdraw_extract, self, grant_id, reason))
+
+
 class MembersApi(ManagerApi):
     async def post(self, code: str, sub: str) -> None:
         await self.blocking(check_subproject, self, code, sub)
@@ -466,11 +526,13 @@ ROUTES: list[tuple[str, type[web.RequestHandler]]] = [
     (r"manage/([^/]+)/populations", PopulationPage),
     (r"manage/([^/]+)/extracts", ExtractPage),
     (r"manage/([^/]+)/extracts/new", NewExtractPage),
+    (r"manage/([^/]+)/extracts/([^/]+)/withdraw", WithdrawExtractPage),
     ("api/pdb", DatabasesApi),
     (r"api/pdb/([^/]+)", DatabaseApi),
     (r"api/pdb/([^/]+)/warnings", WarningsApi),
     (r"api/pdb/([^/]+)/populations", PopulationsApi),
     (r"api/pdb/([^/]+)/extracts", ExtractsApi),
+    (r"api/pdb/([^/]+)/extracts/([^/]+)/withdraw", WithdrawExtractApi),
     (r"api/pdb/([^/]+)/subprojects/([^/]+)/members", MembersApi),
     (r"api/pdb/([^/]+)/memberships/([^/]+)/end", EndMemberApi),
 ]
