@@ -17,6 +17,7 @@ from labgate.policy.identity import (
     may_log_in,
     may_own_project_database,
     may_receive_dataset,
+    may_remove_second_factor,
     validate_institution_authorisation,
     validate_new_authorisation,
 )
@@ -272,3 +273,11 @@ def test_an_authorisation_is_ended_once_and_only_while_it_runs(
     a: AuthorisationFacts, reason: str
 ) -> None:
     assert may_end_authorisation(a, NOW).reason == reason
+
+
+@pytest.mark.requirement("AUTH-4")
+@pytest.mark.parametrize(
+    ("enrolled", "reason"), [(True, "ok"), (False, "second-factor-not-enrolled")]
+)
+def test_only_a_registered_authenticator_app_can_be_removed(enrolled: bool, reason: str) -> None:
+    assert may_remove_second_factor("tove", enrolled).reason == reason

@@ -19,6 +19,7 @@ from labgate.policy.identity import (
     may_log_in,
     may_own_project_database,
     may_receive_dataset,
+    may_remove_second_factor,
     validate_institution_authorisation,
     validate_new_authorisation,
 )
@@ -94,6 +95,7 @@ DENIALS: dict[str, Callable[[], Decision]] = {
     "already-expired": lambda: may_end_authorisation(
         authorisation("2025-01-01", "2026-01-01"), NOW
     ),
+    "second-factor-not-enrolled": lambda: may_remove_second_factor("tove", enrolled=False),
     "inst-invalid-scheme": lambda: validate_institution_authorisation([], inst_auth("hobby")),
     "inst-inverted-period": lambda: validate_institution_authorisation(
         [], inst_auth("researcher", "2027-01-01", "2026-01-01")

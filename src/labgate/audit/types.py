@@ -39,6 +39,10 @@ TRANSACTION_TYPES: Final[dict[str, str]] = {
     "institution.create": "An institution was registered.",
     "institution.authorise": "An institution was authorised for a scheme, or that ended.",
     "person.create": "A person was registered.",
+    "person.second-factor-enrol": (
+        "An authenticator app was registered for a person's second factor, or replaced one."
+    ),
+    "person.second-factor-remove": "A person's registered authenticator app was removed.",
     "authorisation.grant": "A person or client was entered in the authorisation register.",
     "authorisation.end": "An authorisation was ended before its term.",
     "role.assign": "A staff role (admin, data steward, security officer) was assigned.",

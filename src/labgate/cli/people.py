@@ -1,4 +1,5 @@
-"""`labgate person` and `labgate authorisation`: people, staff roles, the authorisation register."""
+"""`labgate person` and `labgate authorisation`: people, staff roles, second factors, the
+authorisation register."""
 
 from __future__ import annotations
 
@@ -99,9 +100,80 @@ def list_(ctx: CliContext, institution_code: str | None) -> None:
                     "institution": p.institution.code,
                     "roles": sorted(roles),
                     "authorised_now": any(authorisation_active(f, now) for f in facts),
+                    # Whether an authenticator app is registered; never the secret itself.
+                    "second_factor": p.totp_secret is not None,
                 }
             )
     emit(ctx.json, rows)
+
+
+@person.group("second-factor")
+def second_factor() -> None:
+    """Authenticator apps for the one-time code an institution may require at login (AUTH-4)."""
+
+
+@second_factor.command("enrol")
+@click.argument("username")
+@click.option(
+    "--issuer",
+    default="labgate",
+    show_default=True,
+    help="The name the authenticator app shows next to the codes, e.g. 'Statistics Denmark'.",
+)
+@pass_ctx
+def enrol_second_factor(ctx: CliContext, username: str, issuer: str) -> None:
+    """Register a new authenticator app for USERNAME and print its secret, once.
+
+    Enrolling again (say, after a lost phone) replaces the earlier app: its codes stop
+    working. labgate keeps the secret only to check codes and never shows it again.
+    """
+    e = audited_write(
+        ctx.db,
+        ctx.actor,
+        type="person.second-factor-enrol",
+        object_kind="person",
+        object_id=username,
+        action=lambda s: service.enrol_second_factor(s, ctx.actor, username, issuer=issuer),
+    )
+    emit(
+        ctx.json,
+        {
+            "username": e.username,
+            "secret": e.secret,
+            "uri": e.provisioning_uri,
+            "replaced": e.replaced,
+            "required": e.required,
+        },
+    )
+    replaced = " It replaces the authenticator app registered before." if e.replaced else ""
+    click.echo(
+        f"Hand this secret (or a QR code of the URI) to {username} in person or over a secure "
+        f"channel, for their authenticator app: it is not shown again.{replaced}",
+        err=True,
+    )
+
+
+@second_factor.command("remove")
+@click.argument("username")
+@pass_ctx
+def remove_second_factor(ctx: CliContext, username: str) -> None:
+    """Remove USERNAME's authenticator app."""
+    required = audited_write(
+        ctx.db,
+        ctx.actor,
+        type="person.second-factor-remove",
+        object_kind="person",
+        object_id=username,
+        action=lambda s: service.remove_second_factor(s, ctx.actor, username),
+    )
+    emit(ctx.json, {"username": username, "second_factor": False, "required": required})
+    if required:
+        click.echo(
+            f"The institution of {username} requires a one-time code at login: {username} "
+            "cannot log in until a new authenticator app is registered with "
+            "`labgate person second-factor enrol`.",
+            err=True,
+        )
 
 
 @click.group("authorisation")

@@ -1,4 +1,4 @@
-"""Who may log in, and which institutions may hold what (INST-1..3, AUTH-1)."""
+"""Who may log in, and which institutions may hold what (INST-1..3, AUTH-1, AUTH-4)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,16 @@ def may_log_in(person: PersonFacts, inst: InstitutionFacts, now: dt.datetime) ->
             "institution-not-authorised",
             "Your institution is not authorised for microdata access at present. "
             "Contact your institution's security officer.",
+        )
+    return allow()
+
+
+def may_remove_second_factor(username: str, enrolled: bool) -> Decision:
+    """AUTH-4: only a registered authenticator app can be removed."""
+    if not enrolled:
+        return deny(
+            "second-factor-not-enrolled",
+            f"No authenticator app is registered for {username}, so there is nothing to remove.",
         )
     return allow()
 

@@ -1,10 +1,12 @@
-"""People, staff roles and the authorisation register (AUTH-1, AUTH-2)."""
+"""People, staff roles, second factors and the authorisation register (AUTH-1, 2, 4)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
+import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,7 +15,11 @@ from labgate.audit.log import Actor, record_as
 from labgate.errors import Conflict, InvalidInput
 from labgate.model import Authorisation, Person, RoleAssignment
 from labgate.model.enums import StaffRole
-from labgate.policy.identity import may_end_authorisation, validate_new_authorisation
+from labgate.policy.identity import (
+    may_end_authorisation,
+    may_remove_second_factor,
+    validate_new_authorisation,
+)
 from labgate.services import lookup
 from labgate.services.facts import authorisation_facts, person_facts
 
@@ -65,6 +71,81 @@ def create_person(
         detail={"institution": inst.code},
     )
     return person
+
+
+@dataclass(frozen=True)
+class SecondFactorEnrolment:
+    """A freshly registered authenticator app: shown to the admin once, never logged."""
+
+    username: str
+    #: The base32 TOTP secret the person types into their authenticator app.
+    secret: str
+    #: The same secret as an otpauth:// URI, for a QR code the app can scan.
+    provisioning_uri: str
+    #: Whether this enrolment replaced an earlier authenticator app (a lost phone).
+    replaced: bool
+    #: Whether the person's institution requires the second factor at login.
+    required: bool
+
+
+def validate_issuer(issuer: str) -> str:
+    """The name an authenticator app shows next to the codes, as the otpauth URI allows it."""
+    issuer = issuer.strip()
+    if not issuer or ":" in issuer:
+        raise InvalidInput(
+            "The issuer is the name an authenticator app shows next to the codes: give a "
+            "short name without colons, for example 'Statistics Denmark'.",
+            reason="invalid-issuer",
+        )
+    return issuer
+
+
+def enrol_second_factor(
+    session: Session, actor: Actor, username: str, *, issuer: str
+) -> SecondFactorEnrolment:
+    """Register a new authenticator app for `username` (AUTH-4), replacing any earlier one.
+
+    The secret is returned once, for the admin to hand over; the audit log records only
+    that an enrolment happened and whether it replaced one, never the secret or its URI.
+    """
+    issuer = validate_issuer(issuer)
+    person = lookup.person(session, username)
+    replaced = person.totp_secret is not None
+    secret = pyotp.random_base32()
+    person.totp_secret = secret
+    session.flush()
+    required = person.institution.requires_second_factor
+    record_as(
+        session,
+        actor,
+        "person.second-factor-enrol",
+        "person",
+        username,
+        detail={"replaced": replaced, "institution_requires": required},
+    )
+    # The login checks codes in 30-second steps with 6 digits: pyotp's defaults, which an
+    # otpauth URI without period and digits parameters tells the app to use too.
+    uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
+    return SecondFactorEnrolment(username, secret, uri, replaced, required)
+
+
+def remove_second_factor(session: Session, actor: Actor, username: str) -> bool:
+    """Remove `username`'s authenticator app (AUTH-4). Returns whether their institution
+    requires a second factor, in which case they cannot log in until they enrol again."""
+    person = lookup.person(session, username)
+    may_remove_second_factor(username, person.totp_secret is not None).check(Conflict)
+    person.totp_secret = None
+    session.flush()
+    required = person.institution.requires_second_factor
+    record_as(
+        session,
+        actor,
+        "person.second-factor-remove",
+        "person",
+        username,
+        detail={"institution_requires": required},
+    )
+    return required
 
 
 def assign_role(
