@@ -5,6 +5,7 @@
 #   slapd, ldap-utils   tests start their own throwaway directory server
 #   bubblewrap          the sandbox spawner
 #   socat               unix-socket / TCP bridge
+#   linux-libc-dev      kernel headers: a test checks the seccomp filter's syscall numbers
 #   chromium            browser tests (Playwright drives /usr/bin/chromium)
 #   nodejs, npm         only when node is missing
 #   configurable-http-proxy   `npm ci` into ./node_modules (pinned in package-lock.json)
@@ -28,6 +29,7 @@ have_postgres || missing+=(postgresql)
 command -v ldapsearch >/dev/null || missing+=(ldap-utils)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
 command -v socat >/dev/null || missing+=(socat)
+[ -f /usr/include/asm-generic/unistd.h ] || missing+=(linux-libc-dev)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # npm: NodeSource's nodejs (what these machines have) bundles it and conflicts with Debian's
 # npm package, so Debian's npm is asked for only when node is there and npm is not. A node
@@ -99,4 +101,4 @@ fi
 [ -x node_modules/.bin/configurable-http-proxy ] \
   || die "node_modules/.bin/configurable-http-proxy is missing after npm ci"
 
-say "ok: postgresql, slapd, ldap-utils, bubblewrap, socat, chromium, node $(node --version), configurable-http-proxy $(node_modules/.bin/configurable-http-proxy --version)"
+say "ok: postgresql, slapd, ldap-utils, bubblewrap, socat, linux-libc-dev, chromium, node $(node --version), configurable-http-proxy $(node_modules/.bin/configurable-http-proxy --version)"

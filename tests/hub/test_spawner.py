@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import shutil
 import tempfile
 import textwrap
@@ -23,6 +24,7 @@ from labgate.datastore.layout import DataStore
 from labgate.db import Database
 from labgate.hub.spawner import LabgateSandboxSpawner, WorkspaceRefused
 from labgate.model import AuditEvent
+from labgate.sandbox import seccomp
 from tests.cli.harness import Labgate
 from tests.sandbox.conftest import ENV_MOUNT, python_binds
 
@@ -198,10 +200,28 @@ def test_a_member_starts_and_stops_a_sandbox_and_the_mounts_are_audited(
     assert mount.object_id == "fam" and mount.actor == "anna"
     assert '"/work"' in mount.detail and '"/home/researcher"' in mount.detail
     assert str(store.vault) not in mount.detail
+    confinement = json.loads(mount.detail)["seccomp"]
+    assert confinement["sha256"] == seccomp.for_host().sha256
+    assert "user namespaces" in confinement["refuses"]
     [start] = events(world, "workspace.start")
     assert '"uid":200000' in start.detail
     assert len(events(world, "workspace.stop")) == 1
     assert sp.get_state()["sandbox_id"] == "ws200000"
+
+
+def test_a_machine_without_a_seccomp_filter_never_starts_a_workspace(
+    world: Database, paths: tuple[DataStore, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The one fault faked: this machine is x86_64, so an architecture without a syscall
+    # table cannot be produced for real.
+    monkeypatch.setattr(seccomp, "host_arch", lambda: "riscv64")
+    paths[0].ensure_project("fam")
+    with pytest.raises(seccomp.UnsupportedArchitecture) as caught:
+        asyncio.run(spawner(world, paths, "anna", "fam", {"project": "fam"}).start())
+    assert caught.value.reason == "sandbox-unsupported-architecture"
+    assert "administrator" in caught.value.jupyterhub_message
+    assert events(world, "data.mount") == [] and events(world, "workspace.start") == []
+    assert not list(paths[1].glob("sandboxes/*"))  # no filter file, no record, no sandbox
 
 
 def test_hub_environment_reaches_the_hub_through_the_socket_and_keeps_the_token_secret(

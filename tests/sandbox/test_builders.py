@@ -60,10 +60,11 @@ def test_extra_binds_never_cover_the_workspace_own_paths(entry: str) -> None:
 
 @pytest.mark.requirement("WS-2")
 def test_bwrap_argv_isolates_and_drops_to_the_workspace_uid() -> None:
-    argv = bwrap_argv(spec(), bwrap="/usr/bin/bwrap")
+    argv = bwrap_argv(spec(), seccomp_fd=3, bwrap="/usr/bin/bwrap")
     for flag in ("--unshare-pid", "--unshare-net", "--new-session", "--die-with-parent"):
         assert flag in argv
     assert "--share-net" not in argv
+    assert argv[argv.index("--seccomp") + 1] == "3" and argv.index("--seccomp") < argv.index("--")
     assert argv[argv.index("--cap-drop") + 1] == "ALL"
     i = argv.index("/usr/bin/setpriv")
     assert argv[i : i + 7] == [
@@ -78,11 +79,21 @@ def test_bwrap_argv_isolates_and_drops_to_the_workspace_uid() -> None:
 
 def test_launcher_joins_cgroups_before_exec_and_keeps_secrets_off_the_command_line() -> None:
     argv = launcher_argv(
-        ["bwrap"], marker="labgate-sandbox:ws7", cgroup_procs=["/cg/x/cgroup.procs"]
-    )
+        ["bwrap"], marker="labgate-sandbox:ws7", cgroup_procs=["/cg/x/cgroup.procs"],
+        seccomp_fd=3, seccomp_file="/st/sandboxes/seccomp-x86_64-ab.bpf",
+    )  # fmt: skip
     assert argv[:2] == ["/bin/sh", "-c"]
-    assert "echo $$ > /cg/x/cgroup.procs" in argv[2] and argv[2].endswith('exec "$@"')
+    assert "echo $$ > /cg/x/cgroup.procs" in argv[2]
+    assert argv[2].endswith('exec "$@" 3< /st/sandboxes/seccomp-x86_64-ab.bpf')
     assert argv[3:] == ["labgate-sandbox:ws7", "bwrap"]
+
+
+def test_launcher_quotes_the_seccomp_file_and_refuses_an_unusable_descriptor() -> None:
+    argv = launcher_argv(["bwrap"], marker="m", seccomp_fd=4, seccomp_file="/a b/f;x")
+    assert argv[2].endswith("""exec "$@" 4< '/a b/f;x'""")
+    for fd in (2, 10):
+        with pytest.raises(ValueError, match="seccomp_fd"):
+            launcher_argv(["bwrap"], marker="m", seccomp_fd=fd, seccomp_file="/f")
 
 
 def test_uids_are_persistent_distinct_and_never_reused(tmp_path: Path) -> None:

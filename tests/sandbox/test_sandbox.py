@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import platform
 import socket
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -296,3 +300,98 @@ def test_ready_when_the_server_answers_on_its_socket(sandboxes: Sandboxes) -> No
 
     url = run(scenario())
     assert url.startswith("http+unix://%2Ftmp%2F") and url.endswith("server.sock")
+
+
+#: Probes of the calls the seccomp filter refuses, through ctypes (Python 3.11 has no
+#: os.unshare). Each records an errno, or "ok"; a clone that succeeds exits its child.
+KERNEL_PROBES = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def call(nr, *args):
+    ctypes.set_errno(0)
+    ret = libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(a) for a in args])
+    if ret == 0 and nr == CLONE:
+        os._exit(0)  # the child of a clone that was let through
+    if ret > 0 and nr == CLONE:
+        os.waitpid(ret, 0)
+    return "ok" if ret >= 0 else ctypes.get_errno()
+CLONE_NEWUSER, SIGCHLD = 0x10000000, 17
+r["clone_user"] = call(CLONE, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0)
+r["unshare_user"] = call(UNSHARE, CLONE_NEWUSER)  # last: the process is in it afterwards
+r["clone3"] = call(CLONE3, 0, 0)
+r["keyctl"] = call(KEYCTL, 0, -3, 0)  # KEYCTL_GET_KEYRING_ID of the session keyring
+"""
+SYSCALL_NRS = {
+    "x86_64": "UNSHARE, CLONE, CLONE3, KEYCTL, BPF = 272, 56, 435, 250, 321\n",
+    "aarch64": "UNSHARE, CLONE, CLONE3, KEYCTL, BPF = 97, 220, 435, 219, 280\n",
+}
+
+
+def kernel_probe(extra: str = "") -> str:
+    return probe(SYSCALL_NRS[platform.machine()] + KERNEL_PROBES + textwrap.dedent(extra))
+
+
+def test_the_host_lets_an_unprivileged_uid_make_a_user_namespace() -> None:
+    """The control for the test below: outside the sandbox an unprivileged uid, without the
+    filter, succeeds, so the refusal inside is the filter's doing (and that test can fail)."""
+    out = subprocess.run(
+        ["setpriv", "--reuid=200060", "--regid=300060", "--clear-groups", "--no-new-privs",
+         sys.executable, "-c", kernel_probe()], cwd="/",
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    r = json.loads(out.splitlines()[-1])
+    assert r["unshare_user"] == "ok" and r["clone_user"] == "ok", r
+    assert r["clone3"] != 38 and r["keyctl"] == "ok", r  # clone3(NULL, 0): EINVAL, not ENOSYS
+    unshare = subprocess.run(
+        ["setpriv", "--reuid=200060", "--regid=300060", "--clear-groups", "unshare", "-U",
+         "true"], capture_output=True, text=True,
+    )  # fmt: skip
+    assert unshare.returncode == 0, unshare.stderr
+
+
+def test_cannot_make_a_user_namespace_or_reach_kernel_exploit_primitives(
+    sandboxes: Sandboxes,
+) -> None:
+    code = kernel_probe("""
+        import subprocess
+        u = subprocess.run(["unshare", "-U", "true"], capture_output=True, text=True)
+        r["unshare_cmd"] = [u.returncode, u.stderr]
+        r["bpf"] = call(BPF, 5, 0, 0)  # BPF_PROG_LOAD
+        status = open("/proc/self/status").read()
+        r["seccomp"] = [l.split()[1] for l in status.splitlines() if l.startswith("Seccomp")]
+    """)
+    r = run(sandboxes.run(sandboxes.spec("a", code, uid=200061)))
+    assert r["unshare_user"] == 1 and r["clone_user"] == 1  # EPERM
+    assert r["clone3"] == 38  # ENOSYS: glibc falls back to clone
+    assert r["keyctl"] == 1 and r["bpf"] == 1
+    assert r["unshare_cmd"][0] != 0 and "Operation not permitted" in r["unshare_cmd"][1]
+    assert r["seccomp"] == ["2", "1"]  # filter mode, one filter
+
+
+def test_ordinary_work_runs_under_the_seccomp_filter(sandboxes: Sandboxes) -> None:
+    code = probe("""
+        import concurrent.futures, ctypes, subprocess, threading
+        r["csv"] = open("/data/bef/part-0.csv").read()
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            r["threads"] = sum(pool.map(lambda n: n * n, range(10)))
+        with concurrent.futures.ProcessPoolExecutor(2) as pool:
+            r["processes"] = sum(pool.map(abs, range(-5, 0)))
+        r["sh"] = subprocess.run(["/bin/sh", "-c", "echo hi | tr a-z A-Z"],
+                                 capture_output=True, text=True).stdout
+        ps = subprocess.run(["ps", "-eo", "user,comm"], capture_output=True, text=True)
+        r["ps"] = [ps.returncode, "python" in ps.stdout]
+        pid = os.fork()
+        if pid == 0:
+            libc = ctypes.CDLL(None, use_errno=True)
+            os._exit(0 if libc.ptrace(0, 0, 0, 0) == 0 else 1)  # PTRACE_TRACEME
+        r["ptrace"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        r["fds"] = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+                    if os.path.exists(f"/proc/self/fd/{fd}")]
+        r["ids"] = [os.getuid(), os.getgid()]
+    """)
+    r = run(sandboxes.run(sandboxes.spec("a", code, uid=200062, gid=300062)))
+    assert r["csv"].endswith("a-bef\n") and r["threads"] == 285 and r["processes"] == 15
+    assert r["sh"] == "HI\n" and r["ps"] == [0, True] and r["ptrace"] == 0
+    assert r["ids"] == [200062, 300062]  # setpriv dropped to the uid under the filter
+    assert not [f for f in r["fds"] if "seccomp" in f], r["fds"]  # bwrap closed it

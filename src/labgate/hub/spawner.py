@@ -44,7 +44,7 @@ from labgate.policy.decision import Decision, deny
 from labgate.policy.facts import ProjectFacts
 from labgate.policy.grants import effective_grants
 from labgate.policy.workspaces import may_start_workspace, no_such_project, usable_projects
-from labgate.sandbox import process
+from labgate.sandbox import process, seccomp
 from labgate.sandbox.hostdirs import host_paths
 from labgate.sandbox.uids import HostIds, IdRange
 from labgate.services.facts import institution_facts, person_facts, project_facts, project_grants
@@ -336,12 +336,21 @@ class LabgateSpawnerMixin(HasTraits):
                 materialise_grant, self.labgate_db, self.data_store, facts.actor, grant_id
             )
 
-    def audit_start(self, facts: StartFacts, spec: WorkspaceSpec, outcome: str = "ok") -> None:
+    def audit_start(
+        self,
+        facts: StartFacts,
+        spec: WorkspaceSpec,
+        outcome: str = "ok",
+        confinement: dict[str, Any] | None = None,
+    ) -> None:
+        """`confinement`: what else holds the workspace in, for the data.mount event (the
+        sandbox backend's seccomp filter, say)."""
         with self.labgate_db.session() as session:
             record_as(
                 session, facts.actor, "data.mount", "project", spec.project, outcome=outcome,
                 detail={"server": spec.server_name, "sandbox": spec.sandbox_id,
-                        "datasets": list(spec.datasets), "mounts": spec.mount_list()},
+                        "datasets": list(spec.datasets), "mounts": spec.mount_list(),
+                        **(confinement or {})},
             )  # fmt: skip
             record_as(
                 session, facts.actor, "workspace.start", "project", spec.project,
@@ -546,8 +555,10 @@ class LabgateSandboxSpawner(LabgateSpawnerMixin, Spawner):  # type: ignore[misc]
         plain, secret = self.workspace_hub_env()
         spec = _with_env(spec, plain)
         await self._clean_orphans_once()
+        program = self._seccomp_program()
+        confinement = {"seccomp": program.audit_detail()}
         # Audited before the sandbox exists: no mount ever happens unrecorded.
-        await asyncio.to_thread(self.audit_start, facts, spec)
+        await asyncio.to_thread(self.audit_start, facts, spec, "ok", confinement)
         self._progress_event(60, "Starting the workspace sandbox.")
         try:
             self._sandbox = await process.start_sandbox(
@@ -557,13 +568,23 @@ class LabgateSandboxSpawner(LabgateSpawnerMixin, Spawner):  # type: ignore[misc]
                 limits=process.detect_limits(self.cgroup_parent),
                 bwrap=self.bwrap_path,
                 hub_address=self.hub_address(),
+                seccomp_program=program,
             )
         except Exception:
-            await asyncio.to_thread(self.audit_start, facts, spec, "failed")
+            await asyncio.to_thread(self.audit_start, facts, spec, "failed", confinement)
             raise
         self.sandbox_id = spec.sandbox_id
         self._progress_event(80, "Waiting for the workspace server to answer.")
         return self._sandbox.url
+
+    def _seccomp_program(self) -> seccomp.SeccompProgram:
+        """This machine's filter. None for it: refused here, before any mount, and the
+        operator's log says why (a workspace never runs without the filter)."""
+        try:
+            return seccomp.for_host()
+        except seccomp.UnsupportedArchitecture as e:
+            self.log.error("workspace start of %r refused: %s", self.name, e.log_message)
+            raise
 
     #: State directories already swept for orphans by this hub process.
     _swept: set[str] = set()

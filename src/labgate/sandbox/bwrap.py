@@ -17,6 +17,16 @@ How the sandbox is built, and why:
 * The root file system is an empty tmpfs made read-only at the end; /usr and a few files of
   /etc are read-only binds (Debian's merged /usr: /bin, /lib, /sbin are symlinks); /tmp
   and /dev/shm are private tmpfs.
+* No user namespace for the workload either: a seccomp filter (`labgate.sandbox.seccomp`,
+  `--seccomp FD`) refuses `clone`/`unshare` with CLONE_NEWUSER, `clone3`, and a short list
+  of exploit primitives (keyrings, bpf, userfaultfd, perf events, mounts, setns, ...).
+  Without it, an unprivileged process could still make a user namespace of its own and
+  hold every capability inside it, which reopens the kernel code that dropping capabilities
+  closed. A call through a foreign ABI (32-bit, x32) kills the process; a machine without
+  a filter (not x86_64 or aarch64) starts no workspace at all. bwrap applies the filter to
+  everything it starts, `setpriv` included (which needs none of the refused calls). The
+  launcher opens the filter file on that descriptor as it execs bwrap; bwrap reads and
+  closes it, so the workload never holds it.
 """
 
 from __future__ import annotations
@@ -93,14 +103,18 @@ def drop_privileges_argv(uid: int, gid: int, setpriv: str = "/usr/bin/setpriv") 
     ]  # fmt: skip
 
 
-def bwrap_argv(spec: WorkspaceSpec, *, bwrap: str = "bwrap", lib64: bool = True) -> list[str]:
-    """The bwrap command that runs `spec.cmd` in the workspace sandbox."""
+def bwrap_argv(
+    spec: WorkspaceSpec, *, seccomp_fd: int, bwrap: str = "bwrap", lib64: bool = True
+) -> list[str]:
+    """The bwrap command that runs `spec.cmd` in the workspace sandbox, under the seccomp
+    filter bwrap reads from the open descriptor `seccomp_fd` (see `launcher_argv`)."""
     return [
         bwrap,
         *_parent_dirs(spec),
         *_system_args(lib64),
         *_mount_args(spec),
         *_namespace_args(),
+        "--seccomp", str(seccomp_fd),
         "--remount-ro", "/",
         "--chdir", WORK_MOUNT,
         "--",
@@ -113,6 +127,8 @@ def launcher_argv(
     inner: Sequence[str],
     *,
     marker: str,
+    seccomp_fd: int,
+    seccomp_file: str,
     cgroup_procs: Sequence[str] = (),
     rlimit_as_bytes: int | None = None,
 ) -> list[str]:
@@ -123,11 +139,15 @@ def launcher_argv(
     `marker` becomes the shell's $0, naming the workspace in `ps` until the exec.
     umask 007: files written to the shared /work stay readable and writable by the
     project's group (the other members' workspaces) and by nobody else.
+    The exec opens `seccomp_file` on descriptor `seccomp_fd` for bwrap's `--seccomp`; if it
+    cannot be opened, the shell exits before bwrap runs (never a sandbox without it).
     """
+    if not 3 <= seccomp_fd <= 9:  # 0-2 are stdio; POSIX sh redirects only single digits
+        raise ValueError(f"seccomp_fd must be between 3 and 9, not {seccomp_fd}")
     steps = ["umask 007"]
     steps += [f"echo $$ > {shlex.quote(path)}" for path in cgroup_procs]
     if rlimit_as_bytes is not None:
         # Fallback when no cgroup controller is writable: a per-process address-space limit.
         steps.append(f"ulimit -v {max(1, rlimit_as_bytes // 1024)}")
-    steps.append('exec "$@"')
+    steps.append(f'exec "$@" {seccomp_fd}< {shlex.quote(seccomp_file)}')
     return ["/bin/sh", "-c", " && ".join(steps), marker, *inner]

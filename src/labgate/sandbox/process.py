@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from labgate.sandbox import cgroups, hostdirs
+from labgate.sandbox import cgroups, hostdirs, seccomp
 from labgate.sandbox.bridge import HubBridge
 from labgate.sandbox.bwrap import bwrap_argv, launcher_argv
 from labgate.workspace import RUNTIME_MOUNT, WorkspaceSpec
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: How long `stop` waits after SIGTERM before SIGKILL, in seconds.
 DEFAULT_STOP_TIMEOUT_SECONDS = 5.0
+#: The descriptor on which the launcher hands bwrap the seccomp filter.
+SECCOMP_FD = 3
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,24 @@ def read_record(state_dir: Path, sandbox_id: str) -> SandboxRecord | None:
     except (FileNotFoundError, ValueError):
         return None
     return SandboxRecord(**data)
+
+
+def seccomp_file(state_dir: Path, program: seccomp.SeccompProgram) -> Path:
+    """The filter as a root-owned 0600 file in the 0700 records directory, written once
+    (its name carries its hash) and rewritten only if its content is not the program's."""
+    path = records_dir(state_dir) / program.file_name
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        if path.read_bytes() == program.code:
+            return path
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, program.code)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
 
 
 def _write_record(state_dir: Path, record: SandboxRecord) -> None:
@@ -306,13 +326,18 @@ async def start_sandbox(
     limits: Limits,
     bwrap: str = "bwrap",
     hub_address: tuple[str, int] | None = None,
+    seccomp_program: seccomp.SeccompProgram | None = None,
 ) -> Sandbox:
     """Start the workspace of `spec`; returns once its process runs (not yet ready).
 
     `secret_env` (the hub token, say) reaches the server through the environment the
     sandbox inherits: never a command line, never a file (GHSA-cg54-gpgr-4rm6).
+    `seccomp_program` is the filter the workload runs under (default: this machine's;
+    `seccomp.UnsupportedArchitecture` where labgate has none, before anything is set up).
     """
     state_dir = Path(state_dir)
+    program = seccomp.for_host() if seccomp_program is None else seccomp_program
+    filter_file = seccomp_file(state_dir, program)
     hostdirs.prepare(spec)
     runtime = spec.host_path(RUNTIME_MOUNT)
     bridge = None
@@ -323,8 +348,10 @@ async def start_sandbox(
     if limits.layout is not None:
         dirs = cgroups.create(limits.layout, spec.sandbox_id, spec.mem_limit_bytes, spec.cpu_limit)
     argv = launcher_argv(
-        bwrap_argv(spec, bwrap=bwrap, lib64=os.path.exists("/usr/lib64")),
+        bwrap_argv(spec, seccomp_fd=SECCOMP_FD, bwrap=bwrap, lib64=os.path.exists("/usr/lib64")),
         marker=f"labgate-sandbox:{spec.sandbox_id}",
+        seccomp_fd=SECCOMP_FD,
+        seccomp_file=str(filter_file),
         cgroup_procs=cgroups.procs_files(dirs),
         rlimit_as_bytes=spec.mem_limit_bytes if limits.layout is None else None,
     )
