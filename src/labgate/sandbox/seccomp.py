@@ -91,6 +91,10 @@ DENIED: Mapping[str, str] = MappingProxyType(
         "setns": "joins another namespace, the other half of unshare",
         "open_by_handle_at": "opens files by handle past the mount tree (the 'shocker' escape)",
         "syslog": "reads the kernel log, which leaks kernel addresses",
+        "io_uring_setup": "io_uring: the source of many recent kernel exploits; Python and "
+        "JupyterLab use ordinary I/O (Docker's default profile and ChromeOS refuse it too)",
+        "io_uring_enter": "as io_uring_setup",
+        "io_uring_register": "as io_uring_setup",
     }
 )
 
@@ -98,7 +102,7 @@ DENIED: Mapping[str, str] = MappingProxyType(
 #: headers on a Debian 12 machine (Linux 6.1 uapi): x86_64 from
 #: /usr/include/x86_64-linux-gnu/asm/unistd_64.h, aarch64 from the generic table that arm64
 #: uses, /usr/include/asm-generic/unistd.h. The new mount API (428-442) is numbered alike on
-#: every architecture.
+#: every architecture, as are io_uring (425-427).
 SYSCALL_NUMBERS: Mapping[str, tuple[int, int]] = MappingProxyType(
     {
         "clone": (56, 220),
@@ -128,6 +132,9 @@ SYSCALL_NUMBERS: Mapping[str, tuple[int, int]] = MappingProxyType(
         "setns": (308, 268),
         "open_by_handle_at": (304, 265),
         "syslog": (103, 116),
+        "io_uring_setup": (425, 425),
+        "io_uring_enter": (426, 426),
+        "io_uring_register": (427, 427),
     }
 )
 #: The architectures with a filter, as `platform.machine()` names them, and their column.
