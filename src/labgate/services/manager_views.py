@@ -40,8 +40,13 @@ class ProjectPlace:
 def project_place(session: Session, code: str) -> ProjectPlace | None:
     """The project's scheme and main project, or None when there is no such project."""
     project = session.scalar(select(Project).where(Project.code == code))
-    if project is None:
-        return None
+    return None if project is None else _place_of(session, project.id)
+
+
+def _place_of(session: Session, project_id: int) -> ProjectPlace:
+    """The place of a project a row refers to (the foreign key guarantees it exists)."""
+    project = session.get(Project, project_id)
+    assert project is not None
     parent = session.get(Project, project.parent_id) if project.parent_id else None
     return ProjectPlace(project.code, project.scheme, parent.code if parent else None)
 
@@ -49,13 +54,7 @@ def project_place(session: Session, code: str) -> ProjectPlace | None:
 def membership_place(session: Session, membership_id: int) -> tuple[ProjectPlace, str] | None:
     """The project of a membership and the membership's role, or None when there is none."""
     row = session.get(Membership, membership_id)
-    if row is None:
-        return None
-    project = session.get(Project, row.project_id)
-    assert project is not None
-    place = project_place(session, project.code)
-    assert place is not None
-    return place, row.role
+    return None if row is None else (_place_of(session, row.project_id), row.role)
 
 
 def extract_place(session: Session, grant_id: int) -> ExtractPlace | None:
@@ -64,10 +63,7 @@ def extract_place(session: Session, grant_id: int) -> ExtractPlace | None:
     grant = session.get(Grant, grant_id)
     if grant is None:
         return None
-    project = session.get(Project, grant.project_id)
-    assert project is not None
-    place = project_place(session, project.code)
-    assert place is not None
+    place = _place_of(session, grant.project_id)
     return ExtractPlace(place.code, place.scheme, place.parent, grant.withdrawn_at is not None)
 
 
