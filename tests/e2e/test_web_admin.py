@@ -3,6 +3,8 @@ and a person, grants and ends an authorisation (the register keeps both), create
 adds a member, renews a fresh authority project reviewing each grant (keep / remove), and
 expires a fresh project; every act is in the audit log. Bad input shows the sentence and
 changes nothing; a researcher and an officer read "not found"; HTML in a title is text.
+The admin registers a person's authenticator app (AUTH-4): its secret is shown once, and
+a code from it passes the login.
 
 The hub is shared by the whole e2e session: everything changed here is created here, with
 unique names; no demo person, project or authorisation is touched.
@@ -15,16 +17,24 @@ import secrets
 import subprocess
 from typing import Any
 
+import pyotp
 import pytest
+import requests
+from sqlalchemy import select
 
+from labgate import clock
 from labgate.audit.log import Actor
 from labgate.audit.search import search
 from labgate.db import Database
 from labgate.demo.directory import DirectoryEntry, ThrowawayDirectory, seed_ldif
 from labgate.demo.run import demo_password
+from labgate.errors import Denied
+from labgate.model import AuditEvent
+from labgate.services import login
 from labgate.services.grants import create_grant
+from labgate.services.login import Access, LoginAttempt
 from labgate.services.people import assign_role
-from tests.e2e.api import SERVICE, api_for, hub_session
+from tests.e2e.api import SERVICE, Api, api_for, hub_session
 from tests.e2e.conftest import Hub, log_in
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slapd]
@@ -324,3 +334,204 @@ def test_an_institution_admin_sees_and_changes_nothing_of_another(
     page.goto(hub.url + SERVICE + "admin/people")
     shown = page.locator("#people tbody tr").evaluate_all("rs => rs.map(r => r.dataset.person)")
     assert "rita" in shown and "ola" not in shown
+
+
+# --- authenticator apps (AUTH-4) ------------------------------------------------------------
+
+ENROL, REMOVE = "person.second-factor-enrol", "person.second-factor-remove"
+
+
+def second_factor_world(api: Api, inst: str, people: list[str], *, required: bool) -> None:
+    """A fresh institution (requiring a second factor or not), authorised, with `people`
+    authorised to log in."""
+    later = (TODAY + dt.timedelta(days=300)).isoformat()
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("api/institutions", {"code": inst, "name": "Second factor institute", "country": "DK",
+                              "requires_second_factor": required}),
+        (f"api/institutions/{inst}/authorisations", {
+            "scheme": "researcher", "valid_from": TODAY.isoformat(), "valid_until": later,
+            "security_policy_ref": "TFA-ISMS",
+        }),
+    ]  # fmt: skip
+    for person in people:
+        steps += [
+            ("api/people", {"username": person, "full_name": "Tove Factor", "institution": inst}),
+            (f"api/people/{person}/authorisations",
+             {"valid_from": TODAY.isoformat(), "valid_until": later}),
+        ]  # fmt: skip
+    for path, body in steps:
+        r = api.post(path, body)
+        assert r.status_code == 201, (path, r.text)
+
+
+def log_in_with_code(hub: Hub, username: str, code: str) -> Access:
+    """The database side of a hub login, as the hub's authenticator calls it."""
+    attempt = LoginAttempt(username=username, accept_terms=True, one_time_code=code)
+    return login.log_in(Database(hub.db_url), attempt, clock.now())
+
+
+def login_refusal(hub: Hub, username: str, code: str) -> str:
+    try:
+        log_in_with_code(hub, username, code)
+    except Denied as refused:
+        return refused.reason
+    raise AssertionError(f"{username} logged in with {code!r}")
+
+
+def audit_rows_holding(hub: Hub, text: str) -> list[int]:
+    """Every audit event whose detail holds `text` anywhere (a secret must be in none)."""
+    with Database(hub.db_url).read_session() as s:
+        query = select(AuditEvent.seq).where(AuditEvent.detail.contains(text))
+        return list(s.scalars(query))
+
+
+@pytest.mark.requirement("AUTH-4")
+def test_the_admin_registers_an_authenticator_app_whose_secret_is_shown_once(
+    hub: Hub, page: Any
+) -> None:
+    inst, person = unique("tfa"), unique("tfa").replace("-", "_")
+    second_factor_world(api_for(hub, ADMIN), inst, [person], required=True)
+    assert login_refusal(hub, person, "") == "second-factor-not-enrolled"
+
+    log_in(page, hub, ADMIN)
+    address = hub.url + SERVICE + f"admin/people/{person}"
+    page.goto(address)
+    state = page.inner_text("#second-factor-state")
+    assert "No authenticator app is registered." in state
+    assert f"{inst} requires a one-time code at login" in state
+    assert page.locator("#remove-second-factor").count() == 0
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.click("#register-second-factor button[type=submit]")
+    page.wait_for_load_state()
+    answer = posted.value
+    # The secret comes in the answer to the POST itself: no redirect, nothing to cache.
+    assert answer.status == 200 and answer.url == address + "/second-factor"
+    assert answer.headers["cache-control"] == "no-store"
+    shown = page.inner_text("#second-factor-secret")
+    secret = shown.replace(" ", "")
+    assert len(secret) == 32 and shown.count(" ") == 7  # eight groups of four, to read out
+    uri = page.inner_text("#second-factor-uri")
+    totp = pyotp.parse_uri(uri)
+    assert uri.startswith("otpauth://totp/") and totp.secret == secret
+    assert "only time" in page.inner_text("#second-factor-once")
+    assert page.locator("#second-factor-qr svg path").count() == 1
+    assert page.url == address + "/second-factor"
+
+    assert log_in_with_code(hub, person, pyotp.TOTP(secret).now()).username == person
+
+    # A reload sends the form again: refused (an app is registered now, and the form did not
+    # ask to replace it), so no new secret and not the old one.
+    page.reload()
+    assert "already registered" in page.inner_text("#error")
+    page.goto(address)
+    for html in (page.content(),):
+        assert secret not in html and shown not in html and "otpauth" not in html
+    assert "An authenticator app is registered." in page.inner_text("#second-factor-state")
+    assert page.locator("#sf-replace").count() == 1
+    assert "cannot log in" in page.inner_text("#remove-second-factor-warning")
+
+    enrolments = events(hub, object_id=person, type=ENROL)
+    assert [(e.actor, e.outcome) for e in enrolments] == [(ADMIN, "ok"), (ADMIN, "denied")]
+    assert '"replaced":false' in enrolments[0].detail
+    assert '"reason":"second-factor-already-enrolled"' in enrolments[1].detail
+    assert audit_rows_holding(hub, secret) == [] and audit_rows_holding(hub, shown) == []
+    assert secret not in hub.log_text() and shown not in hub.log_text()
+
+
+@pytest.mark.requirement("AUTH-4")
+def test_the_admin_replaces_and_removes_an_authenticator_app_through_the_api(hub: Hub) -> None:
+    inst, person = unique("tfa"), unique("tfa").replace("-", "_")
+    api = api_for(hub, ADMIN)
+    second_factor_world(api, inst, [person], required=True)
+    r = api.post(f"api/people/{person}/second-factor", {"issuer": "Test Institute"})
+    assert r.status_code == 201, r.text
+    assert r.headers["Cache-Control"] == "no-store"
+    first = r.json()
+    assert first["replaced"] is False and first["required"] is True
+    assert pyotp.parse_uri(first["uri"]).issuer == "Test Institute"
+    r = api.post(f"api/people/{person}/second-factor")
+    assert r.status_code == 409 and r.json()["reason"] == "second-factor-already-enrolled"
+    r = api.post(f"api/people/{person}/second-factor", {"replace": True})
+    assert r.status_code == 201, r.text
+    second = r.json()
+    assert second["replaced"] is True and second["secret"] != first["secret"]
+    old_code = pyotp.TOTP(first["secret"]).now()
+    assert login_refusal(hub, person, old_code) == "second-factor-invalid"
+    seen = api.get(f"api/people/{person}").json()
+    assert seen["second_factor"] is True and seen["second_factor_required"] is True
+    assert "secret" not in str(seen).lower()
+
+    r = api.post(f"api/people/{person}/second-factor/remove")
+    assert r.status_code == 200 and r.json()["second_factor"] is False, r.text
+    assert login_refusal(hub, person, pyotp.TOTP(second["secret"]).now()) == (
+        "second-factor-not-enrolled"
+    )
+    r = api.post(f"api/people/{person}/second-factor/remove")
+    assert r.status_code == 409 and r.json()["reason"] == "second-factor-not-enrolled"
+    assert [(e.type, e.outcome) for e in events(hub, object_id=person, actor=ADMIN)][-5:] == [
+        (ENROL, "ok"), (ENROL, "denied"), (ENROL, "ok"), (REMOVE, "ok"), (REMOVE, "denied"),
+    ]  # fmt: skip
+    for secret in (first["secret"], second["secret"]):
+        assert audit_rows_holding(hub, secret) == [] and secret not in hub.log_text()
+
+
+@pytest.mark.requirement("AUTH-4")
+def test_removing_at_a_requiring_institution_warns_the_admin_on_the_page(
+    hub: Hub, page: Any
+) -> None:
+    inst, person = unique("tfa"), unique("tfa").replace("-", "_")
+    api = api_for(hub, ADMIN)
+    second_factor_world(api, inst, [person], required=True)
+    assert api.post(f"api/people/{person}/second-factor").status_code == 201
+    log_in(page, hub, ADMIN)
+    page.goto(hub.url + SERVICE + f"admin/people/{person}")
+    assert "cannot log in" in page.inner_text("#remove-second-factor-warning")
+    page.click("#remove-second-factor button[type=submit]")
+    page.wait_for_load_state()
+    assert "they cannot log in until a new app is registered" in page.inner_text("#flash")
+    assert "No authenticator app is registered." in page.inner_text("#second-factor-state")
+    assert page.locator("#remove-second-factor").count() == 0
+
+
+@pytest.mark.requirement("AUTH-4")
+def test_an_institution_admin_registers_apps_at_home_and_reads_nothing_elsewhere(
+    hub: Hub, directory: ThrowawayDirectory
+) -> None:
+    """Another institution's person answers exactly like nobody, for both writes, and keeps
+    their app; the same admin registers one for a person of their own institution."""
+    admin = api_for(hub, ADMIN)
+    home, away = unique("tfahome"), unique("tfaaway")
+    name, own = unique("tfaadm").replace("-", "_"), unique("tfaown").replace("-", "_")
+    other = unique("tfaother").replace("-", "_")
+    second_factor_world(admin, home, [name], required=False)
+    second_factor_world(admin, away, [other], required=True)
+    assert admin.post(f"api/people/{other}/second-factor").status_code == 201
+    with Database(hub.db_url).session() as s:
+        assign_role(s, Actor("test-setup", "system", ""), username=name, role="admin",
+                    institution_code=home)  # fmt: skip
+    add_to_directory(directory, name)
+    api = api_for(hub, name)
+
+    before = events(hub, object_id=other)
+    for route in ("second-factor", "second-factor/remove"):
+        for body in ({}, {"replace": True}):
+            r = api.post(f"api/people/{other}/{route}", body)
+            nobody = api.post(f"api/people/zz_none/{route}", body)
+            assert r.status_code == nobody.status_code == 404, (route, r.text)
+            assert same_bytes(r, nobody, (other, "zz_none")), (route, r.text, nobody.text)
+    assert events(hub, object_id=other) == before
+    assert admin.get(f"api/people/{other}").json()["second_factor"] is True
+
+    r = api.post("api/people", {"username": own, "full_name": "Own", "institution": home})
+    assert r.status_code == 201, r.text
+    r = api.post(f"api/people/{own}/second-factor")
+    assert r.status_code == 201 and r.json()["required"] is False, r.text
+    assert [e.actor for e in events(hub, object_id=own, type=ENROL)] == [name]
+
+
+def same_bytes(a: requests.Response, b: requests.Response, names: tuple[str, str]) -> bool:
+    """The same answer, once a name the answer may echo is read as the twin's."""
+    content = a.content.replace(names[0].encode(), names[1].encode())
+    return (a.status_code, a.headers.get("Content-Type"), content) == (
+        b.status_code, b.headers.get("Content-Type"), b.content,
+    )  # fmt: skip

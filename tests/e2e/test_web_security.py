@@ -477,12 +477,16 @@ def test_a_refusal_reads_exactly_like_a_path_that_does_not_exist(hub: Hub, usern
 
 
 #: Token POSTs about what belongs to others, each with its twin about nothing at all. The
-#: body is empty, so even a wrongly allowed write changes nothing (it would be a 400).
+#: body is one no route accepts (no required field, an issuer with a colon), so even a
+#: wrongly allowed write changes nothing (it would be a 400); removing an authenticator app
+#: needs no body, but no demo person has one (a wrongly allowed removal would be a 409).
 OTHERS_POSTS: dict[str, list[tuple[str, str]]] = {
     "rita": [
         ("api/projects/mobility/renew", "api/projects/zz-none/renew"),
         ("api/projects/diabetes/memberships", "api/projects/zz-none/memberships"),
         ("api/people/sam/authorisations", "api/people/zz-none/authorisations"),
+        ("api/people/sam/second-factor", "api/people/zz-none/second-factor"),
+        ("api/people/sam/second-factor/remove", "api/people/zz-none/second-factor/remove"),
         ("api/institutions/uni/authorisations", "api/institutions/zz-none/authorisations"),
         ("api/grants/1/withdraw", "api/grants/999999/withdraw"),
         ("api/pdb/health-pdb/populations", "api/pdb/zz-none/populations"),
@@ -499,8 +503,14 @@ OTHERS_POSTS: dict[str, list[tuple[str, str]]] = {
     "officer": [
         ("api/people/ola/authorisations", "api/people/zz-none/authorisations"),
         ("api/projects/reform/expire", "api/projects/zz-none/expire"),
+        # The officer reads uni's register and changes nothing in it (AUTH-2).
+        ("api/people/rita/second-factor", "api/people/zz-none/second-factor"),
+        ("api/people/rita/second-factor/remove", "api/people/zz-none/second-factor/remove"),
+        ("api/people/ola/second-factor", "api/people/zz-none/second-factor"),
     ],
 }
+#: What OTHERS_POSTS sends: valid for no route.
+NO_VALID_BODY = {"issuer": ":"}
 
 
 @pytest.mark.requirement("AUTH-2")
@@ -509,7 +519,7 @@ def test_a_refused_write_reads_exactly_like_a_write_to_nothing(hub: Hub, usernam
     api = api_for(hub, username)
     differing = []
     for path, twin in OTHERS_POSTS[username]:
-        r, expected = api.post(path, {}), api.post(twin, {})
+        r, expected = api.post(path, NO_VALID_BODY), api.post(twin, NO_VALID_BODY)
         assert expected.status_code == 404, (twin, expected.text[:200])
         if not same_answer(r, expected):
             differing.append(

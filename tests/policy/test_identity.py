@@ -14,6 +14,7 @@ from labgate.policy.identity import (
     authorisation_active,
     institution_authorised,
     may_end_authorisation,
+    may_enrol_second_factor,
     may_log_in,
     may_own_project_database,
     may_receive_dataset,
@@ -281,3 +282,19 @@ def test_an_authorisation_is_ended_once_and_only_while_it_runs(
 )
 def test_only_a_registered_authenticator_app_can_be_removed(enrolled: bool, reason: str) -> None:
     assert may_remove_second_factor("tove", enrolled).reason == reason
+
+
+@pytest.mark.requirement("AUTH-4")
+@pytest.mark.parametrize(
+    ("enrolled", "replace", "reason"),
+    [
+        (False, False, "ok"),
+        (False, True, "ok"),
+        (True, True, "ok"),
+        (True, False, "second-factor-already-enrolled"),
+    ],
+)
+def test_a_registered_authenticator_app_is_replaced_only_when_asked(
+    enrolled: bool, replace: bool, reason: str
+) -> None:
+    assert may_enrol_second_factor("tove", enrolled, replace).reason == reason

@@ -16,6 +16,7 @@ from labgate.policy.grants import may_withdraw_grant, validate_grant
 from labgate.policy.identity import (
     institution_authorised,
     may_end_authorisation,
+    may_enrol_second_factor,
     may_log_in,
     may_own_project_database,
     may_receive_dataset,
@@ -96,6 +97,9 @@ DENIALS: dict[str, Callable[[], Decision]] = {
         authorisation("2025-01-01", "2026-01-01"), NOW
     ),
     "second-factor-not-enrolled": lambda: may_remove_second_factor("tove", enrolled=False),
+    "second-factor-already-enrolled": lambda: may_enrol_second_factor(
+        "tove", enrolled=True, replace=False
+    ),
     "inst-invalid-scheme": lambda: validate_institution_authorisation([], inst_auth("hobby")),
     "inst-inverted-period": lambda: validate_institution_authorisation(
         [], inst_auth("researcher", "2027-01-01", "2026-01-01")

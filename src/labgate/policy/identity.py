@@ -88,6 +88,19 @@ def may_log_in(person: PersonFacts, inst: InstitutionFacts, now: dt.datetime) ->
     return allow()
 
 
+def may_enrol_second_factor(username: str, enrolled: bool, replace: bool) -> Decision:
+    """AUTH-4: registering an app where one is registered replaces it, and the old app's
+    codes stop working: only when the admin said so (a form sent twice must not)."""
+    if enrolled and not replace:
+        return deny(
+            "second-factor-already-enrolled",
+            f"An authenticator app is already registered for {username}. Registering a new "
+            "one replaces it and the old app's codes stop working: confirm the replacement "
+            "(for example after a lost phone) to go on.",
+        )
+    return allow()
+
+
 def may_remove_second_factor(username: str, enrolled: bool) -> Decision:
     """AUTH-4: only a registered authenticator app can be removed."""
     if not enrolled:

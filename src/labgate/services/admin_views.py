@@ -120,6 +120,9 @@ def person_view(p: Person) -> dict[str, Any]:
         "full_name": p.full_name,
         "email": p.email,
         "institution": p.institution.code,
+        # Whether an authenticator app is registered (AUTH-4); never the secret itself.
+        "second_factor": p.totp_secret is not None,
+        "second_factor_required": p.institution.requires_second_factor,
     }
 
 

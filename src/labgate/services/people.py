@@ -17,6 +17,7 @@ from labgate.model import Authorisation, Person, RoleAssignment
 from labgate.model.enums import StaffRole
 from labgate.policy.identity import (
     may_end_authorisation,
+    may_enrol_second_factor,
     may_remove_second_factor,
     validate_new_authorisation,
 )
@@ -101,9 +102,10 @@ def validate_issuer(issuer: str) -> str:
 
 
 def enrol_second_factor(
-    session: Session, actor: Actor, username: str, *, issuer: str
+    session: Session, actor: Actor, username: str, *, issuer: str, replace: bool = True
 ) -> SecondFactorEnrolment:
-    """Register a new authenticator app for `username` (AUTH-4), replacing any earlier one.
+    """Register a new authenticator app for `username` (AUTH-4), replacing any earlier one
+    unless `replace` is False (then an earlier one is a refusal: the admin's form asks).
 
     The secret is returned once, for the admin to hand over; the audit log records only
     that an enrolment happened and whether it replaced one, never the secret or its URI.
@@ -111,6 +113,7 @@ def enrol_second_factor(
     issuer = validate_issuer(issuer)
     person = lookup.person(session, username)
     replaced = person.totp_secret is not None
+    may_enrol_second_factor(username, replaced, replace).check(Conflict)
     secret = pyotp.random_base32()
     person.totp_secret = secret
     session.flush()

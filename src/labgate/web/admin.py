@@ -9,6 +9,8 @@ institution the object belongs to; an admin of one institution finds nothing of 
 (`services.institutions|people|projects`, with `policy.identity|projects`); this module
 checks the input's shape, calls the same service functions for the page and the API, and
 shows the service's sentence when it refuses. Every write is audited, refusals included.
+A person's authenticator app (AUTH-4) is registered from the person page too, by
+`web.admin_second_factor`.
 """
 
 from __future__ import annotations
@@ -62,10 +64,17 @@ DONE: Final = {
     "expired": "The project was expired.",
     "member": "The membership was added.",
     "left": "The membership was ended.",
+    "app-removed": "The authenticator app was removed.",
+    "app-removed-locked": (
+        "The authenticator app was removed. The person's institution requires a one-time "
+        "code at login: they cannot log in until a new app is registered."
+    ),
 }
 
 #: What a list page's "new" form starts with: nothing chosen yet.
 NOTHING: Final[Mapping[str, Any]] = {}
+#: What `AdminPage.made` answers for a refused write (its page is shown already).
+REFUSED: Final = object()
 
 # --- access ------------------------------------------------------------------------------
 
@@ -530,13 +539,17 @@ class AdminPage(LabgateHandler):
         self, write: Callable[[], Write], done: str, show: Callable[[str], Any]
     ) -> None:
         """Make the write; on success go to `done`, else show the page with the sentence."""
+        if await self.made(write, show) is not REFUSED:
+            self.redirect(self.prefix + done)
+
+    async def made(self, write: Callable[[], Write], show: Callable[[str], Any]) -> Any:
+        """The write's result; when refused, the page shown with the sentence, and REFUSED."""
         try:
-            await self.blocking(run, self, write())
+            return await self.blocking(run, self, write())
         except (InvalidInput, Conflict, NotFound) as error:
             self.set_status(status_for(error) if not isinstance(error, NotFound) else 400)
             await show(str(error))
-            return
-        self.redirect(self.prefix + done)
+            return REFUSED
 
 
 class AdminHome(AdminPage):

@@ -20,8 +20,11 @@ from labgate.db import Database
 from labgate.policy.staff import not_found
 
 HERE = Path(__file__).parent
-#: The areas, each a module with ROUTES (path under the prefix, handler class).
-AREAS = ("researcher", "admin", "steward", "manager", "officer", "openapi")
+#: The areas, each a module with ROUTES (path under the prefix, handler class); the admin's
+#: authenticator apps are a module of their own beside the admin's pages.
+AREAS = (
+    "researcher", "admin", "admin_second_factor", "steward", "manager", "officer", "openapi",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
